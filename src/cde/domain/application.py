@@ -1,0 +1,503 @@
+"""The loan application as Kocek sends it, read into typed, frozen values.
+
+:func:`parse_application` turns the JSON body (already decoded) into an
+:class:`Application` or raises :class:`InvalidApplicationError` listing *every* field that
+cannot be read, each with its dotted path (``character.age``, ``income[1].value``) and
+what was expected, in Indonesian and English. Lenient by design: numbers in any notation
+:mod:`cde.domain.numbers` reads, ``null`` wherever a value may be unknown, and unknown
+fields kept (``extra="allow"``) but otherwise ignored. Doubtful-but-readable data is not an
+error here: it becomes a data-quality flag (:mod:`cde.domain.quality`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from cde.domain import numbers
+from cde.domain.numbers import MoneyRange, ParseError
+
+__all__ = [
+    "Application",
+    "Character",
+    "Collateral",
+    "FieldError",
+    "Gender",
+    "IncomeItem",
+    "InternalData",
+    "InvalidApplicationError",
+    "Kolektibilitas",
+    "LoanRequest",
+    "PlaceAndDate",
+    "parse_application",
+]
+
+
+class Kolektibilitas(IntEnum):
+    """Loan quality class (POJK 40/2019; the CLIK bureau uses the same codes)."""
+
+    LANCAR = 1
+    DPK = 2
+    KURANG_LANCAR = 3
+    DIRAGUKAN = 4
+    MACET = 5
+
+    @property
+    def label(self) -> str:
+        return _KOLEK_LABELS[self]
+
+    @property
+    def non_performing(self) -> bool:
+        return self >= Kolektibilitas.KURANG_LANCAR
+
+
+_KOLEK_LABELS = {
+    Kolektibilitas.LANCAR: "Lancar",
+    Kolektibilitas.DPK: "Dalam Perhatian Khusus",
+    Kolektibilitas.KURANG_LANCAR: "Kurang Lancar",
+    Kolektibilitas.DIRAGUKAN: "Diragukan",
+    Kolektibilitas.MACET: "Macet",
+}
+_KOLEK_NAMES = {
+    "lancar": 1,
+    "l": 1,
+    "current": 1,
+    "dalam perhatian khusus": 2,
+    "dpk": 2,
+    "special mention": 2,
+    "kurang lancar": 3,
+    "kl": 3,
+    "substandard": 3,
+    "diragukan": 4,
+    "d": 4,
+    "doubtful": 4,
+    "macet": 5,
+    "m": 5,
+    "loss": 5,
+}
+_KOLEK_CODE = re.compile(r"^(?:kol(?:ektibilitas)?[\s.\-]*)?([1-5])$")
+
+
+class Gender(StrEnum):
+    """Recorded for identity checks (the NIK); never an input to any score."""
+
+    MALE = "l"
+    FEMALE = "p"
+
+
+_GENDERS = {
+    "l": Gender.MALE,
+    "laki-laki": Gender.MALE,
+    "laki laki": Gender.MALE,
+    "pria": Gender.MALE,
+    "m": Gender.MALE,
+    "male": Gender.MALE,
+    "p": Gender.FEMALE,
+    "perempuan": Gender.FEMALE,
+    "wanita": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "female": Gender.FEMALE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceAndDate:
+    place: str | None
+    date: date
+
+
+# --- field readers: each returns the value or raises PydanticCustomError ---------------
+
+
+def _fail(code: str, expected: str) -> PydanticCustomError:
+    return PydanticCustomError(f"cde_{code}", "expected {expected}", {"expected": expected})
+
+
+def _reader(parse: Callable[[object], Any]) -> Callable[[object], Any]:
+    def read(value: object) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ParseError as exc:
+            raise _fail(exc.code, exc.expected) from None
+
+    return read
+
+
+def _money(value: object) -> int:
+    amount = numbers.parse_number(value)
+    if amount < 0:
+        raise ParseError("money", "an amount of zero or more rupiah", value)
+    return int(amount.to_integral_value())
+
+
+def _count(value: object) -> int:
+    count = numbers.parse_integer(value)
+    if count < 0:
+        raise ParseError("count", "a whole number of zero or more", value)
+    return count
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise ParseError("text", "text", value)
+
+
+def _kolektibilitas(value: object) -> Kolektibilitas:
+    expected = "a kolektibilitas: Lancar, DPK, Kurang Lancar, Diragukan, Macet or a code 1-5"
+    if isinstance(value, bool):
+        raise ParseError("kolektibilitas", expected, value)
+    if isinstance(value, int) and 1 <= value <= 5:
+        return Kolektibilitas(value)
+    if isinstance(value, str):
+        key = " ".join(value.strip().lower().split())
+        if key in _KOLEK_NAMES:
+            return Kolektibilitas(_KOLEK_NAMES[key])
+        match = _KOLEK_CODE.match(key)
+        if match:
+            return Kolektibilitas(int(match.group(1)))
+    raise ParseError("kolektibilitas", expected, value)
+
+
+def _gender(value: object) -> Gender:
+    if isinstance(value, str):
+        found = _GENDERS.get(value.strip().lower())
+        if found is not None:
+            return found
+    raise ParseError("gender", "l (laki-laki) or p (perempuan)", value)
+
+
+def _birth(value: object) -> PlaceAndDate:
+    place, day = numbers.parse_place_and_date(value)
+    return PlaceAndDate(place, day)
+
+
+def _schema(kind: str, description: str, *examples: Any) -> WithJsonSchema:
+    types: dict[str, Any] = {
+        "number": {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}]},
+        "integer": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+        "string": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+        "boolean": {"anyOf": [{"type": "boolean"}, {"type": "string"}, {"type": "null"}]},
+        "required_number": {"anyOf": [{"type": "number"}, {"type": "string"}]},
+        "required_integer": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+    }
+    schema = dict(types[kind], description=description)
+    if examples:
+        schema["examples"] = list(examples)
+    return WithJsonSchema(schema)
+
+
+Money = Annotated[
+    int | None,
+    PlainValidator(_reader(_money)),
+    _schema("number", "Whole rupiah; plain or Indonesian notation", 138402100, "Rp 1.500.000"),
+]
+Count = Annotated[
+    int | None,
+    PlainValidator(_reader(_count)),
+    _schema("integer", "A whole number of zero or more", 18, "18"),
+]
+Percent = Annotated[
+    Decimal | None,
+    PlainValidator(_reader(numbers.parse_percent)),
+    _schema("number", "Percent points; '%' optional", 50.0, "174,48%"),
+]
+Number = Annotated[
+    Decimal | None,
+    PlainValidator(_reader(numbers.parse_number)),
+    _schema("number", "A number; plain or Indonesian notation", "8,3"),
+]
+Range = Annotated[
+    MoneyRange | None,
+    PlainValidator(_reader(numbers.parse_range)),
+    _schema("string", "A monthly amount or range in rupiah", "100000-200000", "> 5000000"),
+]
+Flag = Annotated[
+    bool | None,
+    PlainValidator(_reader(numbers.parse_boolean)),
+    _schema("boolean", "true/false (also ya/tidak, 1/0)", False),
+]
+Day = Annotated[
+    date | None,
+    PlainValidator(_reader(numbers.parse_date)),
+    _schema("string", "An ISO or Indonesian date", "2020-08-01"),
+]
+Birth = Annotated[
+    PlaceAndDate | None,
+    PlainValidator(_reader(_birth)),
+    _schema("string", "Place and date of birth", "Denpasar, 10 April 1984"),
+]
+Label = Annotated[str | None, PlainValidator(_reader(_text)), _schema("string", "Text")]
+Kolek = Annotated[
+    Kolektibilitas | None,
+    PlainValidator(_reader(_kolektibilitas)),
+    _schema("string", "Lancar, DPK, Kurang Lancar, Diragukan, Macet, or 1-5", "Diragukan"),
+]
+GenderField = Annotated[
+    Gender | None,
+    PlainValidator(_reader(_gender)),
+    _schema("string", "l (laki-laki) or p (perempuan); never scored", "l"),
+]
+
+
+def _required(reader: Callable[[object], Any], expected: str) -> Callable[[object], Any]:
+    def read(value: object) -> Any:
+        if value is None:
+            raise _fail("required", expected)
+        return reader(value)
+
+    return read
+
+
+def _positive_money(value: object) -> int:
+    amount = _money(value)
+    if amount <= 0:
+        raise ParseError("money_positive", "an amount above zero rupiah", value)
+    return amount
+
+
+def _tenure(value: object) -> int:
+    months = numbers.parse_integer(value)
+    if not 1 <= months <= 600:
+        raise ParseError("tenure", "a term of 1 to 600 months", value)
+    return months
+
+
+def _rate(value: object) -> Decimal:
+    rate = numbers.parse_percent(value)
+    if not 0 <= rate < 100:
+        raise ParseError("interest", "an interest rate of 0 to 100 per cent a year", value)
+    return rate
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Character(_Model):
+    name: Label = None
+    nik: Label = None
+    kyc_status: Flag = None
+    age: Count = None
+    birth: Birth = None
+    gender: GenderField = None
+    member_date: Day = None
+    occupation: Label = None
+
+
+class IncomeItem(_Model):
+    key: Label = None
+    value: Range = None
+
+
+class Collateral(_Model):
+    name: Label = None
+    type: Label = None
+    code: Label = None
+    value: Money = None
+    estimated_price: Range = None
+    recognition: Percent = None
+    recognition_value: Money = None
+    is_verified: Flag = None
+    is_tax_paid: Flag = None
+    information: Label = None
+
+
+class LoanRequest(_Model):
+    plafon: Annotated[
+        int,
+        PlainValidator(_required(_reader(_positive_money), "an amount above zero rupiah")),
+        _schema("required_number", "Requested amount in rupiah", 10000000),
+    ]
+    tenure: Annotated[
+        int,
+        PlainValidator(_required(_reader(_tenure), "a term of 1 to 600 months")),
+        _schema("required_integer", "Requested term in months", 12),
+    ]
+    interest: Annotated[
+        Decimal,
+        PlainValidator(_required(_reader(_rate), "an interest rate in per cent a year")),
+        _schema("required_number", "Interest rate, per cent a year", 12),
+    ]
+    purpose: Label = None
+    loan_interest_method: Count = None
+    loan_interest_method_label: Label = None
+
+
+class InternalData(_Model):
+    total_loan: Count = None
+    total_loan_active: Count = None
+    loan_remaining: Money = None
+    collectability: Kolek = None
+    behaviour_pattern_deposit_per_month: Number = None
+    behaviour_pattern_withdrawal_per_month: Number = None
+    behaviour_pattern_withdrawal_ratio: Percent = None
+    behaviour_pattern_avg_balance: Money = None
+    behaviour_pattern_avg_growth_balance: Percent = None
+    total_saving: Count = None
+    total_saving_active: Count = None
+    total_balance_active: Money = None
+    total_deposit: Count = None
+    total_deposit_balance: Money = None
+    total_deposit_active: Count = None
+    total_deposit_active_balance: Money = None
+
+
+_ID = Annotated[
+    str,
+    PlainValidator(_required(_reader(_text), "an identifier")),
+    _schema("string", "Identifier from the calling platform"),
+]
+
+
+class Application(_Model):
+    customer_id: _ID
+    loan_id: _ID
+    character: Character = Field(default_factory=Character)
+    income: tuple[IncomeItem, ...] = ()
+    expenses: tuple[IncomeItem, ...] = ()
+    collaterals: tuple[Collateral, ...] = ()
+    application: LoanRequest
+    internal_data: InternalData = Field(default_factory=InternalData)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            empty: dict[str, Any] = {
+                "character": {},
+                "internal_data": {},
+                "income": (),
+                "expenses": (),
+                "collaterals": (),
+            }
+            if any(data.get(key, 0) is None for key in empty):
+                data = {k: (empty[k] if v is None and k in empty else v) for k, v in data.items()}
+        return data
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    field: str
+    code: str
+    message_id: str
+    message_en: str
+
+    def message(self, lang: str) -> str:
+        return self.message_en if lang == "en" else self.message_id
+
+    def as_dict(self, lang: str) -> dict[str, str]:
+        return {"field": self.field, "message": self.message(lang)}
+
+
+class InvalidApplicationError(ValueError):
+    """The application cannot be read; ``errors`` names every field that is wrong."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message_en}" for e in errors))
+
+
+# What each reader expected, in Indonesian (the English comes with the error itself).
+_EXPECTED_ID = {
+    "number": "angka seperti 1500000, 1.500.000 atau 8,3",
+    "percent": "persentase seperti 45,2 atau 174,48%",
+    "integer": "bilangan bulat seperti 12",
+    "boolean": "true/false (atau ya/tidak, 1/0)",
+    "range": "jumlah atau rentang seperti 1500000, 100000-200000, 1-2 juta atau > 5000000",
+    "date": "tanggal seperti 2020-08-01, 10/04/1984 atau 10 April 1984",
+    "money": "jumlah rupiah nol atau lebih",
+    "money_positive": "jumlah rupiah di atas nol",
+    "count": "bilangan bulat nol atau lebih",
+    "text": "teks",
+    "tenure": "jangka waktu 1 sampai 600 bulan",
+    "interest": "suku bunga 0 sampai 100 persen per tahun",
+    "kolektibilitas": "Lancar, DPK, Kurang Lancar, Diragukan, Macet atau kode 1-5",
+    "gender": "l (laki-laki) atau p (perempuan)",
+}
+
+_BUILTIN = {
+    "missing": ("wajib diisi", "is required"),
+    "model_type": ("harus berupa objek JSON", "must be a JSON object"),
+    "model_attributes_type": ("harus berupa objek JSON", "must be a JSON object"),
+    "dict_type": ("harus berupa objek JSON", "must be a JSON object"),
+    "tuple_type": ("harus berupa daftar (array JSON)", "must be a list (JSON array)"),
+    "list_type": ("harus berupa daftar (array JSON)", "must be a list (JSON array)"),
+}
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out or "(body)"
+
+
+def _describe(err: Mapping[str, Any]) -> FieldError:
+    loc = tuple(err["loc"])
+    kind = str(err["type"])
+    field = _path(loc)
+    if kind == "cde_required":
+        kind = "missing"
+    elif kind.startswith("cde_"):
+        code = kind[4:]
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        shown = repr(err.get("input"))
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return FieldError(
+            field,
+            code,
+            f"tidak dapat dibaca: diharapkan {_EXPECTED_ID.get(code, expected)}, diterima {shown}",
+            f"cannot be read: expected {expected}, got {shown}",
+        )
+    if kind in _BUILTIN:
+        msg_id, msg_en = _BUILTIN[kind]
+        return FieldError(field, kind, msg_id, msg_en)
+    return FieldError(field, kind, f"tidak valid: {err['msg']}", str(err["msg"]))
+
+
+def parse_application(raw: object) -> Application:
+    """Read a decoded JSON body; raise :class:`InvalidApplicationError` with every problem."""
+    if not isinstance(raw, dict):
+        raise InvalidApplicationError(
+            [
+                FieldError(
+                    "(body)",
+                    "model_type",
+                    "badan permintaan harus berupa objek JSON",
+                    "the request body must be a JSON object",
+                )
+            ]
+        )
+    try:
+        return Application.model_validate(raw)
+    except ValidationError as exc:
+        errors = [_describe(e) for e in exc.errors(include_url=False)]
+        raise InvalidApplicationError(errors) from None

@@ -1,0 +1,120 @@
+"""Collateral: what the lender would recognise, recomputed under the policy.
+
+Each item's recognised value is its market value (``value``, else the low end of
+``estimated_price``) times the policy's recognition percentage for its code (a
+conservative default for a code the policy does not know), reduced further when the item
+is unverified (or its verification is not stated) or its tax is unpaid. The declared
+``recognition`` and ``recognition_value`` are not trusted; disagreements are data-quality
+flags.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from cde.domain.application import Application
+from cde.domain.assessments import Assessed
+from cde.domain.facts import Facts
+from cde.domain.findings import Dimension, Finding
+from cde.domain.text import Text
+from cde.policies.model import Policy
+
+__all__ = ["assess_collateral"]
+
+_UNKNOWN_KIND = Text("jenis tidak dikenal", "unknown kind")
+
+
+def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assessed:
+    rules = policy.collateral
+    out = Assessed()
+
+    def add(code: str, /, **params: object) -> None:
+        out.findings.append(Finding(code, Dimension.COLLATERAL, params))
+
+    total = Decimal(0)
+    items: list[dict[str, object]] = []
+    for i, item in enumerate(app.collaterals):
+        name = item.name or item.type or item.code or f"#{i + 1}"
+        value = item.value
+        if value is None and item.estimated_price is not None:
+            value = int(item.estimated_price.low)
+        if value is None or value <= 0:
+            add("COLLATERAL_VALUE_MISSING", name=name)
+            continue
+        known = rules.lookup(item.code) or rules.lookup(item.type)
+        if known is None:
+            pct = rules.unknown_recognition_pct
+            kind = _UNKNOWN_KIND
+            code = None
+            add("COLLATERAL_UNKNOWN_CODE", name=name, code=item.code or "—", recognition_pct=pct)
+        else:
+            code, ctype = known
+            pct = ctype.recognition_pct
+            kind = Text(ctype.label_id, ctype.label_en)
+        recognised = Decimal(value) * pct / 100
+        if item.is_verified is not True:  # unverified, or not stated: counts for less
+            recognised = recognised * rules.unverified_factor_pct / 100
+        if item.is_tax_paid is False:
+            recognised = recognised * rules.tax_unpaid_factor_pct / 100
+        recognised = recognised.to_integral_value()
+        total += recognised
+        add(
+            "COLLATERAL_ITEM",
+            name=name,
+            kind=kind,
+            value_rp=value,
+            recognition_pct=pct,
+            recognised_rp=recognised,
+        )
+        if item.is_verified is False:
+            add("COLLATERAL_UNVERIFIED", name=name, factor_pct=rules.unverified_factor_pct)
+        elif item.is_verified is None:
+            add(
+                "COLLATERAL_VERIFICATION_UNKNOWN",
+                name=name,
+                factor_pct=rules.unverified_factor_pct,
+            )
+        if item.is_tax_paid is False:
+            add("COLLATERAL_TAX_UNPAID", name=name, factor_pct=rules.tax_unpaid_factor_pct)
+        if known is not None and known[1].kind == "land":
+            add("COLLATERAL_BIND_HT", name=name)
+        elif known is not None and known[1].kind == "vehicle":
+            add("COLLATERAL_BIND_FIDUCIA", name=name)
+        items.append({"name": name, "code": code, "value": value, "recognised": int(recognised)})
+
+    recognised_total = int(total)
+    coverage = round(recognised_total * 100 / facts.plafon, 2)
+    if facts.plafon <= rules.unsecured_limit and recognised_total == 0:
+        add("COLLATERAL_NOT_REQUIRED", limit_rp=rules.unsecured_limit)
+    elif recognised_total == 0:
+        add("COLLATERAL_NONE", limit_rp=rules.unsecured_limit)
+    elif coverage >= rules.strong_coverage_pct:
+        add("COVERAGE_STRONG", recognised_rp=recognised_total, coverage_pct=coverage)
+    elif coverage >= rules.required_coverage_pct or facts.plafon <= rules.unsecured_limit:
+        add(
+            "COVERAGE_ADEQUATE",
+            recognised_rp=recognised_total,
+            coverage_pct=coverage,
+            required_pct=rules.required_coverage_pct,
+        )
+    else:
+        add(
+            "COVERAGE_SHORT",
+            recognised_rp=recognised_total,
+            coverage_pct=coverage,
+            required_pct=rules.required_coverage_pct,
+        )
+
+    # The largest plafon the collateral supports (never less than the unsecured limit).
+    supported = (
+        int(total * 100 / rules.required_coverage_pct) if rules.required_coverage_pct else None
+    )
+    limit = max(rules.unsecured_limit, supported) if supported is not None else None
+    out.metrics = {
+        "recognised_value": recognised_total,
+        "coverage_pct": coverage,
+        "required_coverage_pct": float(rules.required_coverage_pct),
+        "max_plafon_by_collateral": limit,
+        "items": items,
+    }
+    return out

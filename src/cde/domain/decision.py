@@ -1,0 +1,250 @@
+"""The decision: knock-outs, the outcome, the recommended plafon and tenor, conditions and
+reasons.
+
+Sizing, in order:
+
+1. the longest term allowed is the policy's limit for the purpose, cut by the months left
+   before the member reaches the age limit at maturity;
+2. the recommended plafon is the requested amount cut to the smallest of: what the
+   affordable instalment repays over that longest term, what the collateral supports, the
+   policy's multiple of annual income and the policy maximum — rounded down to the policy's
+   step (the requested amount itself is never rounded);
+3. the recommended tenor is the shortest term from the requested one (or the longest
+   allowed, if the request exceeds it) up to the longest allowed at which the instalment is
+   affordable. The engine never shortens a term the member asked for to raise the
+   instalment; it extends it only when needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from cde.domain.assessments import Assessed
+from cde.domain.catalogue import CONDITIONS
+from cde.domain.facts import Facts
+from cde.domain.findings import Dimension, Finding, QualityFlag, Severity
+from cde.domain.loan_math import instalment, max_principal
+from cde.domain.text import Text
+from cde.policies.model import Grade, Policy
+
+__all__ = ["Condition", "Decision", "Outcome", "decide"]
+
+_GRADE_ORDER = "ABCDE"
+
+_LIMITS = {
+    "capacity": Text("kemampuan bayar", "repayment capacity"),
+    "collateral": Text("nilai agunan yang diakui", "the recognised collateral"),
+    "income": Text("batas plafon terhadap penghasilan", "the amount-to-income limit"),
+    "policy": Text("plafon maksimum kebijakan", "the policy maximum"),
+}
+_TENOR_LIMITS = {
+    "age": Text("usia saat jatuh tempo", "the age at maturity"),
+    "policy": Text("tenor maksimum untuk tujuan pinjaman", "the maximum term for the purpose"),
+}
+
+
+class Outcome(StrEnum):
+    APPROVE = "approve"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    code: str
+    params: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Decision:
+    outcome: Outcome
+    plafon: int
+    tenure: int
+    installment: int
+    findings: list[Finding] = field(default_factory=list)  # decision-level findings
+    conditions: list[Condition] = field(default_factory=list)
+    reasons: list[Finding] = field(default_factory=list)
+    limits: dict[str, int | None] = field(default_factory=dict)
+
+
+def _shortest_affordable(facts: Facts, plafon: int, low: int, high: int, affordable: int) -> int:
+    """Smallest n in [low, high] with instalment <= affordable (instalments fall as n grows)."""
+    while low < high:
+        mid = (low + high) // 2
+        if instalment(plafon, facts.rate_pct, mid, facts.method) <= affordable:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
+def _conditions(findings: list[Finding], extra: dict[str, Any]) -> list[Condition]:
+    out: list[Condition] = []
+    seen: set[tuple[str, str]] = set()
+    for f in findings:
+        code = CONDITIONS.get(f.code)
+        if code is None:
+            continue
+        key = (code, str(f.params.get("name", "")))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Condition(code, {**extra, **f.params}))
+    return out
+
+
+def _reasons(
+    decision_findings: list[Finding],
+    findings: list[Finding],
+    policy: Policy,
+    knockouts: list[Finding],
+    declined: bool,
+) -> list[Finding]:
+    def rank(f: Finding) -> int:
+        return policy.reasons[f.code].severity.rank
+
+    rest = [f for f in findings if f not in knockouts]
+    keep = [
+        f
+        for f in rest
+        if policy.reasons[f.code].severity != Severity.INFO
+        and not (declined and policy.reasons[f.code].severity == Severity.POSITIVE)
+    ]
+    keep.sort(key=rank, reverse=True)
+    return [*decision_findings, *knockouts, *keep]
+
+
+def decide(
+    facts: Facts,
+    assessed: dict[Dimension, Assessed],
+    overall: int,
+    grade: Grade,
+    quality: list[QualityFlag],
+    policy: Policy,
+) -> Decision:
+    findings = [f for a in assessed.values() for f in a.findings]
+    knockouts = [f for f in findings if f.code in policy.decision.knockouts]
+    rules = policy.decision
+    own: list[Finding] = []
+
+    def decline(code: str, /, **params: object) -> Decision:
+        own.append(Finding(code, Dimension.DECISION, params))
+        return Decision(
+            Outcome.DECLINE,
+            0,
+            0,
+            0,
+            findings=own,
+            reasons=_reasons(own, findings, policy, knockouts, declined=True),
+        )
+
+    if knockouts:
+        codes = ", ".join(dict.fromkeys(f.code for f in knockouts))
+        return decline("DECLINE_KNOCKOUT", count=len({f.code for f in knockouts}), codes=codes)
+    if overall < rules.decline_below_score:
+        return decline(
+            "DECLINE_SCORE_LOW", score=overall, grade=grade, min_score=rules.decline_below_score
+        )
+
+    policy_max_tenor = policy.tenor.max_months[facts.purpose_category]
+    max_tenor = policy_max_tenor
+    tenor_limit = "policy"
+    if facts.months_to_age_limit is not None and facts.months_to_age_limit < max_tenor:
+        max_tenor = facts.months_to_age_limit
+        tenor_limit = "age"
+    max_tenor = max(max_tenor, policy.tenor.min_months)
+    low_tenor = min(facts.tenure, max_tenor)
+
+    affordable = int(assessed[Dimension.CAPACITY].metrics["affordable_installment"])
+    limits: dict[str, int | None] = {
+        "capacity": max_principal(affordable, facts.rate_pct, max_tenor, facts.method),
+        "collateral": assessed[Dimension.COLLATERAL].metrics["max_plafon_by_collateral"],
+        "income": int(facts.income_low * 12 * policy.capacity.max_plafon_to_annual_income),
+        "policy": rules.max_plafon,
+    }
+    plafon, binding = facts.plafon, None
+    for name, limit in limits.items():
+        if limit is not None and limit < plafon:
+            plafon, binding = limit, name
+    if binding is not None:
+        plafon = plafon // rules.plafon_step * rules.plafon_step
+    if plafon < rules.min_plafon or plafon <= 0:
+        decision = decline("DECLINE_BELOW_MIN_PLAFON", max_rp=plafon, min_rp=rules.min_plafon)
+        decision.limits = limits
+        return decision
+
+    tenure = _shortest_affordable(facts, plafon, low_tenor, max_tenor, affordable)
+    installment = instalment(plafon, facts.rate_pct, tenure, facts.method)
+
+    if binding is not None:
+        own.append(
+            Finding(
+                "PLAFON_REDUCED",
+                Dimension.DECISION,
+                {"requested_rp": facts.plafon, "plafon_rp": plafon, "limit": _LIMITS[binding]},
+            )
+        )
+    if tenure > facts.tenure:
+        own.append(
+            Finding(
+                "TENOR_EXTENDED",
+                Dimension.DECISION,
+                {
+                    "requested_months": facts.tenure,
+                    "tenure_months": tenure,
+                    "instalment_rp": installment,
+                    "affordable_rp": affordable,
+                },
+            )
+        )
+    elif tenure < facts.tenure:
+        own.append(
+            Finding(
+                "TENOR_CAPPED",
+                Dimension.DECISION,
+                {
+                    "requested_months": facts.tenure,
+                    "tenure_months": tenure,
+                    "limit": _TENOR_LIMITS[tenor_limit],
+                },
+            )
+        )
+    if _GRADE_ORDER.index(grade) > _GRADE_ORDER.index(rules.approve_min_grade):
+        own.append(
+            Finding(
+                "GRADE_BELOW_APPROVAL",
+                Dimension.DECISION,
+                {"score": overall, "grade": grade, "min_grade": rules.approve_min_grade},
+            )
+        )
+    extra = {
+        "plafon_rp": plafon,
+        "tenure_months": tenure,
+        "ceiling_pct": policy.interest.legal_ceiling_pct,
+        "grade": grade,
+    }
+    conditions = _conditions([*findings, *own], extra)
+    if quality:
+        conditions.append(Condition("CLARIFY_DATA", {"count": len(quality)}))
+    outcome = Outcome.APPROVE_WITH_CONDITIONS if conditions else Outcome.APPROVE
+    headline = "APPROVE_WITH_CONDITIONS" if conditions else "APPROVE_AS_REQUESTED"
+    own.insert(
+        0,
+        Finding(
+            headline,
+            Dimension.DECISION,
+            {"plafon_rp": plafon, "tenure_months": tenure, "instalment_rp": installment},
+        ),
+    )
+    return Decision(
+        outcome,
+        plafon,
+        tenure,
+        installment,
+        findings=own,
+        conditions=conditions,
+        reasons=_reasons(own, findings, policy, [], declined=False),
+        limits=limits,
+    )

@@ -1,0 +1,87 @@
+"""One application assessed under one policy on one day: every fact the result and the
+narratives are written from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from cde import __version__
+from cde.domain.application import Application
+from cde.domain.assessments import Assessed, score
+from cde.domain.assessments.capacity import assess_capacity
+from cde.domain.assessments.capital import assess_capital
+from cde.domain.assessments.character import assess_character
+from cde.domain.assessments.collateral import assess_collateral
+from cde.domain.assessments.condition import assess_condition
+from cde.domain.catalogue import QUALITY_MESSAGES, render
+from cde.domain.decision import Decision, decide
+from cde.domain.facts import Facts, derive_facts
+from cde.domain.findings import Dimension, QualityFlag
+from cde.domain.quality import check_quality
+from cde.domain.text import Lang
+from cde.policies.model import Grade, Policy
+
+__all__ = ["Evaluation", "assess"]
+
+_ASSESSMENTS: tuple[tuple[Dimension, Callable[[Application, Facts, Policy], Assessed]], ...] = (
+    (Dimension.CHARACTER, assess_character),
+    (Dimension.CAPACITY, assess_capacity),
+    (Dimension.CAPITAL, assess_capital),
+    (Dimension.COLLATERAL, assess_collateral),
+    (Dimension.CONDITION, assess_condition),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    application: Application
+    policy: Policy
+    facts: Facts
+    assessed: dict[Dimension, Assessed]
+    scores: dict[Dimension, int]
+    grades: dict[Dimension, Grade]
+    overall: int
+    grade: Grade
+    decision: Decision
+    quality: list[QualityFlag]
+    engine_version: str
+
+    def quality_messages(self, lang: Lang) -> list[str]:
+        return [render(QUALITY_MESSAGES[q.code], q.params, lang) for q in self.quality]
+
+
+def assess(app: Application, policy: Policy, today: date) -> Evaluation:
+    """Assess the five Cs, score them, check the data and decide. Pure: same in, same out."""
+    facts, method_flag = derive_facts(app, policy, today)
+    quality = check_quality(app, facts, policy)
+    if method_flag is not None:
+        quality.insert(0, method_flag)
+    assessed = {dim: fn(app, facts, policy) for dim, fn in _ASSESSMENTS}
+    scores = {dim: score(a.findings, policy) for dim, a in assessed.items()}
+    grades = {dim: policy.grades.grade(s) for dim, s in scores.items()}
+    w = policy.weights
+    weighted = (
+        scores[Dimension.CHARACTER] * w.character
+        + scores[Dimension.CAPACITY] * w.capacity
+        + scores[Dimension.CAPITAL] * w.capital
+        + scores[Dimension.COLLATERAL] * w.collateral
+        + scores[Dimension.CONDITION] * w.condition
+    )
+    overall = (2 * weighted + w.total) // (2 * w.total)  # integer round half up
+    grade = policy.grades.grade(overall)
+    decision = decide(facts, assessed, overall, grade, quality, policy)
+    return Evaluation(
+        application=app,
+        policy=policy,
+        facts=facts,
+        assessed=assessed,
+        scores=scores,
+        grades=grades,
+        overall=overall,
+        grade=grade,
+        decision=decision,
+        quality=quality,
+        engine_version=__version__,
+    )

@@ -1,0 +1,78 @@
+"""The result object (``API.md``): one shape everywhere — API, CLI, batch and storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cde.domain.catalogue import CONDITION_TEXT, MESSAGES, render
+from cde.domain.evaluation import Evaluation
+from cde.domain.narrative import FIVE_C, five_c, memo
+from cde.domain.text import Lang
+
+__all__ = ["result_object"]
+
+
+def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
+    reasons = ev.policy.reasons
+    d = ev.decision
+    messages: dict[int, str] = {}
+    for a in ev.assessed.values():
+        for f in a.findings:
+            messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
+    for f in d.findings:
+        messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
+    five = five_c(ev, messages, lang)
+    dimensions = {
+        dim.value: {
+            "score": ev.scores[dim],
+            "grade": ev.grades[dim],
+            "findings": [
+                {
+                    "code": f.code,
+                    "severity": reasons[f.code].severity.value,
+                    "message": messages[id(f)],
+                }
+                for f in ev.assessed[dim].findings
+            ],
+            "metrics": ev.assessed[dim].metrics,
+        }
+        for dim in FIVE_C
+    }
+    return {
+        "5c": five,
+        "recommendation": {"plafon": str(d.plafon), "tenure": str(d.tenure)},
+        "decision": {
+            "outcome": d.outcome.value,
+            "plafon": d.plafon,
+            "tenure": d.tenure,
+            "installment": d.installment,
+            "interest_method": ev.facts.method.value,
+            "conditions": [
+                {"code": c.code, "message": render(CONDITION_TEXT[c.code], c.params, lang)}
+                for c in d.conditions
+            ],
+            "reasons": [
+                {
+                    "code": f.code,
+                    "dimension": f.dimension.value,
+                    "severity": reasons[f.code].severity.value,
+                    "message": messages[id(f)],
+                }
+                for f in d.reasons
+            ],
+        },
+        "assessment": {
+            "score": ev.overall,
+            "grade": ev.grade,
+            "as_of": ev.facts.today.isoformat(),
+            "dimensions": dimensions,
+        },
+        "data_quality": [
+            {"field": q.field, "code": q.code, "message": m}
+            for q, m in zip(ev.quality, ev.quality_messages(lang), strict=True)
+        ],
+        "analytic": memo(ev, messages, five, lang),
+        "policy": {"name": ev.policy.name, "version": ev.policy.version},
+        "narrative_source": "rules",
+        "engine_version": ev.engine_version,
+    }

@@ -1,0 +1,111 @@
+"""Formatting figures for people, in Indonesian (default) or English.
+
+Separators and month names come from babel's CLDR data for each locale, read once at
+import; the digits themselves are formatted with Python's own formatter, which is an
+order of magnitude faster than formatting every figure through babel (see
+``docs/decisions.md``). Money is whole rupiah: ``Rp 10.000.000`` / ``Rp 10,000,000``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from babel import Locale
+from babel.dates import format_date
+
+__all__ = [
+    "Lang",
+    "Text",
+    "duration",
+    "long_date",
+    "months",
+    "number",
+    "percent",
+    "ratio",
+    "rupiah",
+]
+
+Lang = Literal["id", "en"]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A phrase in both languages, for parameters whose words depend on the language."""
+
+    id: str
+    en: str
+
+    def __call__(self, lang: Lang) -> str:
+        return self.id if lang == "id" else self.en
+
+
+def _symbols(tag: str) -> tuple[str, str]:
+    locale = Locale.parse(tag)
+    symbols = locale.number_symbols["latn"]
+    return symbols["group"], symbols["decimal"]
+
+
+_SEPARATORS: dict[str, tuple[str, str]] = {"id": _symbols("id"), "en": _symbols("en")}
+_LOCALES = {"id": Locale.parse("id"), "en": Locale.parse("en")}
+
+
+def _digits(value: int | float | Decimal, decimals: int, lang: Lang) -> str:
+    group, dec = _SEPARATORS[lang]
+    text = f"{value:,.{decimals}f}"
+    if group == "," and dec == ".":
+        return text
+    return text.replace(",", "\0").replace(".", dec).replace("\0", group)
+
+
+def number(value: int | float | Decimal, lang: Lang, decimals: int = 0) -> str:
+    """``1500000`` → ``1.500.000`` (id) or ``1,500,000`` (en)."""
+    return _digits(value, decimals, lang)
+
+
+def rupiah(value: int | float | Decimal, lang: Lang) -> str:
+    """Whole rupiah with the currency sign: ``Rp 10.000.000``; negatives as ``-Rp 5.000``."""
+    amount = round(value)
+    if amount < 0:
+        return "-Rp " + _digits(-amount, 0, lang)
+    return "Rp " + _digits(amount, 0, lang)
+
+
+def percent(value: int | float | Decimal, lang: Lang) -> str:
+    """Percent points with one decimal, dropped when whole: ``45,2%``, ``30%``."""
+    rounded = round(float(value), 1)
+    if rounded == int(rounded):
+        return _digits(int(rounded), 0, lang) + "%"
+    return _digits(rounded, 1, lang) + "%"
+
+
+def ratio(value: float | Decimal, lang: Lang) -> str:
+    """A multiple with one decimal: ``2,8×``."""
+    return _digits(round(float(value), 1), 1, lang) + "×"
+
+
+def months(value: int, lang: Lang) -> str:
+    if lang == "id":
+        return f"{value} bulan"
+    return f"{value} month" if value == 1 else f"{value} months"
+
+
+def long_date(value: date, lang: Lang) -> str:
+    """``1 Agustus 2020`` / ``August 1, 2020`` (CLDR long date, through babel)."""
+    return str(format_date(value, format="long", locale=_LOCALES[lang]))
+
+
+def duration(total_months: int, lang: Lang) -> str:
+    """``75`` → ``6 tahun 3 bulan`` / ``6 years 3 months``."""
+    years, rest = divmod(max(total_months, 0), 12)
+    if lang == "id":
+        parts = [f"{years} tahun"] if years else []
+        if rest or not years:
+            parts.append(f"{rest} bulan")
+        return " ".join(parts)
+    parts = [f"{years} year" + ("s" if years != 1 else "")] if years else []
+    if rest or not years:
+        parts.append(f"{rest} month" + ("s" if rest != 1 else ""))
+    return " ".join(parts)

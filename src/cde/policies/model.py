@@ -1,0 +1,245 @@
+"""The credit policy as data: every threshold, weight, haircut, knock-out and band.
+
+A policy file (TOML or JSON) is validated on load; any problem is reported with the
+setting's dotted path (``capacity.dsr_watch_pct``) and what was expected. Nothing in
+:mod:`cde.domain` hard-codes a number that a cooperative might want to change.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from cde.domain.findings import Severity
+from cde.domain.loan_math import InterestMethod
+
+__all__ = [
+    "CapacityPolicy",
+    "CapitalPolicy",
+    "CharacterPolicy",
+    "CollateralPolicy",
+    "CollateralType",
+    "ConditionPolicy",
+    "DecisionPolicy",
+    "InterestPolicy",
+    "Policy",
+    "ReasonPolicy",
+    "TenorPolicy",
+]
+
+Pct = Annotated[Decimal, Field(ge=0, le=1000)]
+Grade = Literal["A", "B", "C", "D", "E"]
+PurposeCategory = Literal["konsumtif", "modal_kerja", "investasi", "produktif", "lainnya"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Weights(_Strict):
+    character: Annotated[int, Field(ge=0)]
+    capacity: Annotated[int, Field(ge=0)]
+    capital: Annotated[int, Field(ge=0)]
+    collateral: Annotated[int, Field(ge=0)]
+    condition: Annotated[int, Field(ge=0)]
+
+    @model_validator(mode="after")
+    def _not_all_zero(self) -> Weights:
+        if self.total == 0:
+            raise ValueError("at least one weight must be above zero")
+        return self
+
+    @property
+    def total(self) -> int:
+        return self.character + self.capacity + self.capital + self.collateral + self.condition
+
+
+class Grades(_Strict):
+    """Lowest score of each grade; anything below ``D`` is ``E``."""
+
+    A: Annotated[int, Field(ge=0, le=100)]
+    B: Annotated[int, Field(ge=0, le=100)]
+    C: Annotated[int, Field(ge=0, le=100)]
+    D: Annotated[int, Field(ge=0, le=100)]
+
+    @model_validator(mode="after")
+    def _descending(self) -> Grades:
+        if not self.A > self.B > self.C > self.D:
+            raise ValueError("grade bands must strictly descend: A > B > C > D")
+        return self
+
+    def grade(self, score: int) -> Grade:
+        if score >= self.A:
+            return "A"
+        if score >= self.B:
+            return "B"
+        if score >= self.C:
+            return "C"
+        if score >= self.D:
+            return "D"
+        return "E"
+
+
+class DecisionPolicy(_Strict):
+    decline_below_score: Annotated[int, Field(ge=0, le=100)]
+    approve_min_grade: Grade
+    plafon_step: Annotated[int, Field(ge=1)]
+    min_plafon: Annotated[int, Field(ge=0)]
+    max_plafon: Annotated[int, Field(ge=1)]
+    knockouts: tuple[str, ...]
+
+    @model_validator(mode="after")
+    def _min_below_max(self) -> DecisionPolicy:
+        if self.min_plafon > self.max_plafon:
+            raise ValueError("min_plafon must not exceed max_plafon")
+        return self
+
+
+class InterestPolicy(_Strict):
+    legal_ceiling_pct: Pct
+    default_method: InterestMethod
+    method_codes: dict[str, InterestMethod]
+
+
+class TenorPolicy(_Strict):
+    min_months: Annotated[int, Field(ge=1)]
+    max_months: dict[PurposeCategory, Annotated[int, Field(ge=1, le=600)]]
+
+    @model_validator(mode="after")
+    def _every_purpose(self) -> TenorPolicy:
+        missing = {"konsumtif", "modal_kerja", "investasi", "produktif", "lainnya"} - set(
+            self.max_months
+        )
+        if missing:
+            raise ValueError(f"max_months needs an entry for {', '.join(sorted(missing))}")
+        if min(self.max_months.values()) < self.min_months:
+            raise ValueError("every max_months must be at least min_months")
+        return self
+
+
+class CharacterPolicy(_Strict):
+    min_age: Annotated[int, Field(ge=17, le=100)]
+    max_age_at_maturity: Annotated[int, Field(ge=18, le=120)]
+    max_active_loans: Annotated[int, Field(ge=0)]
+    min_membership_months: Annotated[int, Field(ge=0)]
+    long_membership_months: Annotated[int, Field(ge=0)]
+    age_tolerance_years: Annotated[int, Field(ge=0)]
+
+
+class CapacityPolicy(_Strict):
+    dsr_healthy_pct: Pct
+    dsr_acceptable_pct: Pct
+    dsr_watch_pct: Pct
+    sizing_dsr_pct: Pct
+    rpc_share_pct: Annotated[Decimal, Field(gt=0, le=100)]
+    existing_debt_rate_pct: Pct
+    existing_debt_remaining_months: Annotated[int, Field(ge=1, le=600)]
+    max_plafon_to_annual_income: Annotated[Decimal, Field(gt=0)]
+
+    @model_validator(mode="after")
+    def _bands_ascend(self) -> CapacityPolicy:
+        if not self.dsr_healthy_pct <= self.dsr_acceptable_pct <= self.dsr_watch_pct:
+            raise ValueError("DSR bands must ascend: healthy <= acceptable <= watch")
+        return self
+
+
+class CapitalPolicy(_Strict):
+    own_funds_strong_pct: Pct
+    own_funds_modest_pct: Pct
+    withdrawal_ratio_max_pct: Pct
+
+
+class CollateralType(_Strict):
+    label_id: str
+    label_en: str
+    recognition_pct: Annotated[Decimal, Field(ge=0, le=100)]
+    aliases: tuple[str, ...] = ()
+    kind: Literal["land", "vehicle", "cash", "gold", "other"] = "other"
+
+
+class CollateralPolicy(_Strict):
+    required_coverage_pct: Pct
+    strong_coverage_pct: Pct
+    unsecured_limit: Annotated[int, Field(ge=0)]
+    unverified_factor_pct: Annotated[Decimal, Field(ge=0, le=100)]
+    tax_unpaid_factor_pct: Annotated[Decimal, Field(ge=0, le=100)]
+    recognition_tolerance_pct: Annotated[Decimal, Field(ge=0, le=100)]
+    unknown_recognition_pct: Annotated[Decimal, Field(ge=0, le=100)]
+    types: dict[str, CollateralType]
+    _index: dict[str, tuple[str, CollateralType]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _aliases_unique(self) -> CollateralPolicy:
+        seen: dict[str, str] = {}
+        for code, kind in self.types.items():
+            for name in (code, *kind.aliases):
+                key = name.upper()
+                if key in seen and seen[key] != code:
+                    raise ValueError(f"collateral code {name!r} is used by {seen[key]} and {code}")
+                seen[key] = code
+        return self
+
+    def model_post_init(self, context: object, /) -> None:
+        for code, kind in self.types.items():
+            for name in (code, *kind.aliases):
+                self._index[name.upper()] = (code, kind)
+
+    def lookup(self, code: str | None) -> tuple[str, CollateralType] | None:
+        """The collateral type a code (or alias) names, case-insensitive."""
+        if not code:
+            return None
+        return self._index.get(code.strip().upper())
+
+
+class ConditionPolicy(_Strict):
+    # purpose phrase (lower case) -> category; matched whole first, then as a part
+    purposes: dict[str, PurposeCategory]
+
+    def model_post_init(self, context: object, /) -> None:
+        self._by_length.extend(sorted(self.purposes.items(), key=lambda kv: -len(kv[0])))
+
+    _by_length: list[tuple[str, PurposeCategory]] = PrivateAttr(default_factory=list)
+
+    def category(self, purpose: str | None) -> PurposeCategory | None:
+        """The category a free-text purpose names, or None when nothing matches."""
+        if not purpose:
+            return None
+        key = " ".join(purpose.lower().replace("_", " ").split())
+        found = self.purposes.get(key)
+        if found is not None:
+            return found
+        for phrase, category in self._by_length:
+            if phrase in key:
+                return category
+        return None
+
+
+class ReasonPolicy(_Strict):
+    severity: Severity
+    points: Annotated[int, Field(ge=0, le=100)]
+
+
+class Policy(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    version: Annotated[str, Field(min_length=1)]
+    description: str = ""
+    weights: Weights
+    grades: Grades
+    decision: DecisionPolicy
+    interest: InterestPolicy
+    tenor: TenorPolicy
+    character: CharacterPolicy
+    capacity: CapacityPolicy
+    capital: CapitalPolicy
+    collateral: CollateralPolicy
+    condition: ConditionPolicy
+    reasons: dict[str, ReasonPolicy]
+
+    @model_validator(mode="after")
+    def _knockouts_are_reasons(self) -> Policy:
+        unknown = [code for code in self.decision.knockouts if code not in self.reasons]
+        if unknown:
+            raise ValueError(f"decision.knockouts names unknown reason codes: {unknown}")
+        return self
