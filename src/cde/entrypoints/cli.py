@@ -1,0 +1,241 @@
+"""The ``cde`` command line: thin, every command calls the domain or a service.
+
+Exit codes: 0 success; 1 the application itself is invalid (each bad field is listed on
+stderr); 2 a usage problem (unreadable file, bad option, invalid policy file).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from cde import __version__
+from cde.domain.application import InvalidApplicationError
+from cde.domain.engine import evaluate
+from cde.domain.text import Lang
+from cde.entrypoints.cli_schedule import schedule_command
+from cde.policies import Policy, PolicyError, default_policy, load_policy
+from cde.service.batch import run_batch
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="cde",
+    help="Credit Decision Engine: 5C analysis, plafon and tenor for Indonesian cooperatives.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+policy_app = typer.Typer(help="Inspect and validate credit policy files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+app.command("schedule", help="Print the amortisation schedule of a loan.")(schedule_command)
+
+err = Console(stderr=True)
+
+LangOption = Annotated[
+    str, typer.Option("--lang", help="Language of messages and narratives: id or en.")
+]
+PolicyOption = Annotated[
+    Path | None,
+    typer.Option("--policy", help="A policy file (TOML or JSON) instead of the shipped default."),
+]
+TodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Evaluation date YYYY-MM-DD (default: today in CDE_TIMEZONE, Asia/Jakarta).",
+    ),
+]
+
+
+def _usage(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(2)
+
+
+def _lang(value: str) -> Lang:
+    if value not in ("id", "en"):
+        raise _usage(f"--lang must be id or en, not {value!r}")
+    return cast(Lang, value)
+
+
+def _today(value: str | None) -> date:
+    if value is not None:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _usage(f"--today must be a date YYYY-MM-DD, not {value!r}") from None
+    zone = os.environ.get("CDE_TIMEZONE", "Asia/Jakarta")
+    try:
+        return datetime.now(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _usage(f"CDE_TIMEZONE {zone!r} is not a known time zone") from None
+
+
+def _policy(path: Path | None) -> Policy:
+    if path is None:
+        path_text = os.environ.get("CDE_POLICY_FILE")
+        path = Path(path_text) if path_text else None
+    try:
+        return load_policy(path) if path is not None else default_policy()
+    except PolicyError as exc:
+        raise _usage(str(exc)) from None
+
+
+def _read_input(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(file).read_bytes()
+    except OSError as exc:
+        raise _usage(f"cannot read {file}: {exc.strerror or exc}") from None
+
+
+@app.command("evaluate")
+def evaluate_command(
+    file: Annotated[str, typer.Argument(help="Application JSON file, or - for stdin.")],
+    output_format: Annotated[
+        str, typer.Option("--format", help="json (the result object) or markdown (the memo).")
+    ] = "json",
+    lang: LangOption = "id",
+    policy: PolicyOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Evaluate one loan application and print the result object (or the memo)."""
+    language = _lang(lang)
+    if output_format not in ("json", "markdown"):
+        raise _usage(f"--format must be json or markdown, not {output_format!r}")
+    chosen = _policy(policy)
+    day = _today(today)
+    body = _read_input(file)
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise _usage(f"{file} is not valid JSON: {exc}") from None
+    try:
+        result = evaluate(raw, policy=chosen, today=day, lang=language)
+    except InvalidApplicationError as exc:
+        title = "Data permohonan tidak valid:" if language == "id" else "Invalid application:"
+        err.print(f"[bold red]{title}[/]", highlight=False)
+        for e in exc.errors:
+            err.print(f"  [bold]{e.field}[/]: {e.message(language)}", highlight=False)
+        raise typer.Exit(1) from None
+    out = sys.stdout.buffer
+    if output_format == "markdown":
+        out.write(result["analytic"].encode("utf-8") + b"\n")
+    else:
+        out.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+    out.flush()
+
+
+@app.command("batch")
+def batch_command(
+    input_file: Annotated[str, typer.Argument(help="JSONL file of applications, or - for stdin.")],
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="JSONL file for the results, or - for stdout.")
+    ],
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64)] = 1,
+    lang: LangOption = "id",
+    policy: PolicyOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Evaluate a JSONL stream: one output line per input line, a bad line never aborts."""
+    language = _lang(lang)
+    chosen_file = policy or (
+        Path(os.environ["CDE_POLICY_FILE"]) if os.environ.get("CDE_POLICY_FILE") else None
+    )
+    _policy(chosen_file)  # validate once here, so a bad policy is a usage error up front
+    day = _today(today)
+    source: BinaryIO
+    total: int | None = None
+    if input_file == "-":
+        source = sys.stdin.buffer
+    else:
+        try:
+            source = Path(input_file).open("rb")  # noqa: SIM115 - closed below
+            total = Path(input_file).stat().st_size
+        except OSError as exc:
+            raise _usage(f"cannot read {input_file}: {exc.strerror or exc}") from None
+    try:
+        sink: BinaryIO = sys.stdout.buffer if output == "-" else Path(output).open("wb")  # noqa: SIM115
+    except OSError as exc:
+        source.close()
+        raise _usage(f"cannot write {output}: {exc.strerror or exc}") from None
+    progress = Progress(
+        TextColumn("[bold]cde batch[/]"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[lines]} lines"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+        disable=not err.is_terminal and os.environ.get("CDE_PROGRESS") != "1",
+    )
+    task = progress.add_task("batch", total=total, lines=0)
+    counted = {"lines": 0}
+
+    def advance(lines: int, consumed: int) -> None:
+        counted["lines"] += lines
+        progress.update(task, advance=consumed, lines=counted["lines"])
+
+    try:
+        with progress:
+            summary = run_batch(
+                source,
+                sink,
+                policy_file=str(chosen_file) if chosen_file else None,
+                today=day,
+                lang=language,
+                workers=workers,
+                progress=advance,
+            )
+    finally:
+        if source is not sys.stdin.buffer:
+            source.close()
+        if sink is not sys.stdout.buffer:
+            sink.close()
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "—"
+    err.print(
+        f"[bold]{summary.lines}[/] lines: {summary.evaluated} evaluated, "
+        f"{summary.errors} errors; outcomes: {outcomes}; "
+        f"total recommended plafon Rp {summary.total_plafon:,}; "
+        f"{summary.seconds:.2f} s ({summary.per_second:,.0f} lines/s, {workers} worker(s))",
+        highlight=False,
+    )
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path, typer.Argument(help="Policy file (TOML or JSON).")]) -> None:
+    """Validate a policy file; list every problem."""
+    chosen = _policy(file)
+    err.print(f"[green]ok[/]: {chosen.name} version {chosen.version}", highlight=False)
+
+
+@policy_app.command("show")
+def policy_show(policy: PolicyOption = None) -> None:
+    """Print the effective policy (the default, or --policy FILE) as JSON."""
+    chosen = _policy(policy)
+    data: dict[str, Any] = chosen.model_dump(mode="json")
+    sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+@app.command("version")
+def version_command() -> None:
+    """Print the engine version and the default policy."""
+    chosen = default_policy()
+    typer.echo(f"cde {__version__} (policy {chosen.name} {chosen.version})")
+
+
+
+
+def main() -> None:
+    app()
