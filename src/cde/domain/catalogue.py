@@ -22,8 +22,9 @@ here, in both languages, and has a policy entry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
+from functools import cache
 from typing import Any
 
 from cde.domain import text
@@ -589,22 +590,34 @@ CONDITION_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _format(name: str, value: Any, lang: Lang) -> str:
-    if isinstance(value, Text):
-        return value(lang)
-    if value is None:
-        return "—"
-    if name.endswith("_rp"):
-        return text.rupiah(value, lang)
-    if name.endswith("_pct"):
-        return text.percent(value, lang)
-    if name.endswith("_x"):
-        return text.ratio(value, lang)
-    if name.endswith("_n1"):
-        return text.number(value, lang, 1)
-    if name.endswith("_date") and isinstance(value, date):
-        return text.long_date(value, lang)
+def _plain(value: Any, lang: Lang) -> str:
     return str(value)
+
+
+def _when_date(value: Any, lang: Lang) -> str:
+    return text.long_date(value, lang) if isinstance(value, date) else str(value)
+
+
+def _one_decimal(value: Any, lang: Lang) -> str:
+    return text.number(value, lang, 1)
+
+
+_BY_SUFFIX: tuple[tuple[str, Callable[[Any, Lang], str]], ...] = (
+    ("_rp", text.rupiah),
+    ("_pct", text.percent),
+    ("_x", text.ratio),
+    ("_n1", _one_decimal),
+    ("_date", _when_date),
+)
+
+
+@cache
+def _formatter(name: str) -> Callable[[Any, Lang], str]:
+    """How a parameter is written, decided once per parameter name by its suffix."""
+    for suffix, fmt in _BY_SUFFIX:
+        if name.endswith(suffix):
+            return fmt
+    return _plain
 
 
 def render(template: tuple[str, str], params: Mapping[str, Any], lang: Lang) -> str:
@@ -612,4 +625,12 @@ def render(template: tuple[str, str], params: Mapping[str, Any], lang: Lang) -> 
     words = template[0] if lang == "id" else template[1]
     if not params:
         return words
-    return words.format_map({k: _format(k, v, lang) for k, v in params.items()})
+    values: dict[str, str] = {}
+    for name, value in params.items():
+        if isinstance(value, Text):
+            values[name] = value(lang)
+        elif value is None:
+            values[name] = "—"
+        else:
+            values[name] = _formatter(name)(value, lang)
+    return words.format_map(values)

@@ -102,17 +102,17 @@ def _reasons(
     knockouts: list[Finding],
     declined: bool,
 ) -> list[Finding]:
-    def rank(f: Finding) -> int:
-        return policy.reasons[f.code].severity.rank
-
-    rest = [f for f in findings if f not in knockouts]
+    rank = policy.reason_rank
+    knocked = {id(f) for f in knockouts}
+    info, positive = Severity.INFO.rank, Severity.POSITIVE.rank
     keep = [
         f
-        for f in rest
-        if policy.reasons[f.code].severity != Severity.INFO
-        and not (declined and policy.reasons[f.code].severity == Severity.POSITIVE)
+        for f in findings
+        if id(f) not in knocked
+        and rank[f.code] != info
+        and not (declined and rank[f.code] == positive)
     ]
-    keep.sort(key=rank, reverse=True)
+    keep.sort(key=lambda f: rank[f.code], reverse=True)
     return [*decision_findings, *knockouts, *keep]
 
 
@@ -130,7 +130,7 @@ def decide(
     own: list[Finding] = []
 
     def decline(code: str, /, **params: object) -> Decision:
-        own.append(Finding(code, Dimension.DECISION, params))
+        own.append(Finding(code, "decision", params))
         return Decision(
             Outcome.DECLINE,
             0,
@@ -157,10 +157,10 @@ def decide(
     max_tenor = max(max_tenor, policy.tenor.min_months)
     low_tenor = min(facts.tenure, max_tenor)
 
-    affordable = int(assessed[Dimension.CAPACITY].metrics["affordable_installment"])
+    affordable = int(assessed["capacity"].metrics["affordable_installment"])
     limits: dict[str, int | None] = {
         "capacity": max_principal(affordable, facts.rate_pct, max_tenor, facts.method),
-        "collateral": assessed[Dimension.COLLATERAL].metrics["max_plafon_by_collateral"],
+        "collateral": assessed["collateral"].metrics["max_plafon_by_collateral"],
         "income": int(facts.income_low * 12 * policy.capacity.max_plafon_to_annual_income),
         "policy": rules.max_plafon,
     }
@@ -182,7 +182,7 @@ def decide(
         own.append(
             Finding(
                 "PLAFON_REDUCED",
-                Dimension.DECISION,
+                "decision",
                 {"requested_rp": facts.plafon, "plafon_rp": plafon, "limit": _LIMITS[binding]},
             )
         )
@@ -190,7 +190,7 @@ def decide(
         own.append(
             Finding(
                 "TENOR_EXTENDED",
-                Dimension.DECISION,
+                "decision",
                 {
                     "requested_months": facts.tenure,
                     "tenure_months": tenure,
@@ -203,7 +203,7 @@ def decide(
         own.append(
             Finding(
                 "TENOR_CAPPED",
-                Dimension.DECISION,
+                "decision",
                 {
                     "requested_months": facts.tenure,
                     "tenure_months": tenure,
@@ -215,7 +215,7 @@ def decide(
         own.append(
             Finding(
                 "GRADE_BELOW_APPROVAL",
-                Dimension.DECISION,
+                "decision",
                 {"score": overall, "grade": grade, "min_grade": rules.approve_min_grade},
             )
         )
@@ -234,7 +234,7 @@ def decide(
         0,
         Finding(
             headline,
-            Dimension.DECISION,
+            "decision",
             {"plafon_rp": plafon, "tenure_months": tenure, "instalment_rp": installment},
         ),
     )

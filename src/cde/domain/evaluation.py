@@ -26,11 +26,11 @@ from cde.policies.model import Grade, Policy
 __all__ = ["Evaluation", "assess"]
 
 _ASSESSMENTS: tuple[tuple[Dimension, Callable[[Application, Facts, Policy], Assessed]], ...] = (
-    (Dimension.CHARACTER, assess_character),
-    (Dimension.CAPACITY, assess_capacity),
-    (Dimension.CAPITAL, assess_capital),
-    (Dimension.COLLATERAL, assess_collateral),
-    (Dimension.CONDITION, assess_condition),
+    ("character", assess_character),
+    ("capacity", assess_capacity),
+    ("capital", assess_capital),
+    ("collateral", assess_collateral),
+    ("condition", assess_condition),
 )
 
 
@@ -63,11 +63,11 @@ def assess(app: Application, policy: Policy, today: date) -> Evaluation:
     grades = {dim: policy.grades.grade(s) for dim, s in scores.items()}
     w = policy.weights
     weighted = (
-        scores[Dimension.CHARACTER] * w.character
-        + scores[Dimension.CAPACITY] * w.capacity
-        + scores[Dimension.CAPITAL] * w.capital
-        + scores[Dimension.COLLATERAL] * w.collateral
-        + scores[Dimension.CONDITION] * w.condition
+        scores["character"] * w.character
+        + scores["capacity"] * w.capacity
+        + scores["capital"] * w.capital
+        + scores["collateral"] * w.collateral
+        + scores["condition"] * w.condition
     )
     overall = (2 * weighted + w.total) // (2 * w.total)  # integer round half up
     grade = policy.grades.grade(overall)

@@ -8,21 +8,16 @@ itself carries only the code and the parameters its message needs.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
-__all__ = ["Dimension", "Finding", "QualityFlag", "Severity"]
+__all__ = ["FIVE_C", "Dimension", "Finding", "QualityFlag", "Severity"]
 
 
-class Dimension(StrEnum):
-    CHARACTER = "character"
-    CAPACITY = "capacity"
-    CAPITAL = "capital"
-    COLLATERAL = "collateral"
-    CONDITION = "condition"
-    DECISION = "decision"
+# The five Cs, and "decision" for findings about the decision itself. Plain strings (not an
+# enum): they are dictionary keys on the hot path and JSON values as they are.
+Dimension = Literal["character", "capacity", "capital", "collateral", "condition", "decision"]
+FIVE_C: tuple[Dimension, ...] = ("character", "capacity", "capital", "collateral", "condition")
 
 
 class Severity(StrEnum):
@@ -43,17 +38,20 @@ class Severity(StrEnum):
 _RANK = {s: i for i, s in enumerate(Severity)}
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
+    """A fact about one C (or the decision), by reason code, with its message's parameters.
+
+    A named tuple rather than a dataclass: the engine creates dozens per evaluation.
+    """
+
     code: str
     dimension: Dimension
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    params: dict[str, Any] = {}  # noqa: RUF012 - never mutated; shared empty default
 
 
-@dataclass(frozen=True, slots=True)
-class QualityFlag:
+class QualityFlag(NamedTuple):
     """Something in the input a human analyst would question; it never stops the analysis."""
 
     field: str
     code: str
-    params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    params: dict[str, Any] = {}  # noqa: RUF012 - never mutated; shared empty default

@@ -13,24 +13,17 @@ from cde.domain import text
 from cde.domain.catalogue import CONDITION_TEXT, render
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
-from cde.domain.findings import Dimension, Finding
+from cde.domain.findings import FIVE_C, Dimension, Finding
 from cde.domain.text import Lang
 
 __all__ = ["DIMENSION_NAMES", "five_c", "memo"]
 
-FIVE_C = (
-    Dimension.CHARACTER,
-    Dimension.CAPACITY,
-    Dimension.CAPITAL,
-    Dimension.COLLATERAL,
-    Dimension.CONDITION,
-)
 DIMENSION_NAMES: dict[Dimension, tuple[str, str]] = {
-    Dimension.CHARACTER: ("Karakter", "Character"),
-    Dimension.CAPACITY: ("Kapasitas", "Capacity"),
-    Dimension.CAPITAL: ("Modal", "Capital"),
-    Dimension.COLLATERAL: ("Agunan", "Collateral"),
-    Dimension.CONDITION: ("Kondisi", "Condition"),
+    "character": ("Karakter", "Character"),
+    "capacity": ("Kapasitas", "Capacity"),
+    "capital": ("Modal", "Capital"),
+    "collateral": ("Agunan", "Collateral"),
+    "condition": ("Kondisi", "Condition"),
 }
 _VERDICT = {
     "A": ("sangat baik", "very strong"),
@@ -57,8 +50,8 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
 
 def _ordered(ev: Evaluation, dim: Dimension) -> list[Finding]:
     """Most severe first, otherwise in the order the assessment established them."""
-    reasons = ev.policy.reasons
-    return sorted(ev.assessed[dim].findings, key=lambda f: -reasons[f.code].severity.rank)
+    rank = ev.policy.reason_rank
+    return sorted(ev.assessed[dim].findings, key=lambda f: -rank[f.code])
 
 
 def five_c(ev: Evaluation, messages: Mapping[int, str], lang: Lang) -> dict[str, str]:
@@ -74,11 +67,17 @@ def five_c(ev: Evaluation, messages: Mapping[int, str], lang: Lang) -> dict[str,
             lead = (
                 f"{DIMENSION_NAMES[dim][1]} {verdict} (grade {grade}, score {ev.scores[dim]}/100)."
             )
-        out[dim.value] = " ".join([lead, *(messages[id(f)] for f in _ordered(ev, dim))])
+        out[dim] = " ".join([lead, *(messages[id(f)] for f in _ordered(ev, dim))])
     return out
 
 
-def memo(ev: Evaluation, messages: Mapping[int, str], five: Mapping[str, str], lang: Lang) -> str:
+def memo(
+    ev: Evaluation,
+    messages: Mapping[int, str],
+    five: Mapping[str, str],
+    quality: list[str],
+    lang: Lang,
+) -> str:
     d = ev.decision
     f = ev.facts
     app = ev.application
@@ -149,20 +148,20 @@ def memo(ev: Evaluation, messages: Mapping[int, str], five: Mapping[str, str], l
     for dim in FIVE_C:
         add(
             f"| {_pick(DIMENSION_NAMES[dim], lang)} | {ev.scores[dim]} | {ev.grades[dim]} | "
-            f"{weights[dim.value]} |"
+            f"{weights[dim]} |"
         )
     add(f"| **{'Keseluruhan' if idn else 'Overall'}** | **{ev.overall}** | **{ev.grade}** | |")
     add("")
     for dim in FIVE_C:
         add(f"#### {_pick(DIMENSION_NAMES[dim], lang)}")
         add("")
-        add(five[dim.value])
+        add(five[dim])
         add("")
 
     if ev.quality:
         add(f"#### {'Kualitas data' if idn else 'Data quality'}")
         add("")
-        for q, message in zip(ev.quality, ev.quality_messages(lang), strict=True):
+        for q, message in zip(ev.quality, quality, strict=True):
             add(f"- `{q.field}`: {message}")
         add("")
 

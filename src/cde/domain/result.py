@@ -6,14 +6,15 @@ from typing import Any
 
 from cde.domain.catalogue import CONDITION_TEXT, MESSAGES, render
 from cde.domain.evaluation import Evaluation
-from cde.domain.narrative import FIVE_C, five_c, memo
+from cde.domain.findings import FIVE_C
+from cde.domain.narrative import five_c, memo
 from cde.domain.text import Lang
 
 __all__ = ["result_object"]
 
 
 def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
-    reasons = ev.policy.reasons
+    severity = ev.policy.reason_severity
     d = ev.decision
     messages: dict[int, str] = {}
     for a in ev.assessed.values():
@@ -22,14 +23,15 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
     for f in d.findings:
         messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
     five = five_c(ev, messages, lang)
+    quality = ev.quality_messages(lang)
     dimensions = {
-        dim.value: {
+        dim: {
             "score": ev.scores[dim],
             "grade": ev.grades[dim],
             "findings": [
                 {
                     "code": f.code,
-                    "severity": reasons[f.code].severity.value,
+                    "severity": severity[f.code],
                     "message": messages[id(f)],
                 }
                 for f in ev.assessed[dim].findings
@@ -54,8 +56,8 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
             "reasons": [
                 {
                     "code": f.code,
-                    "dimension": f.dimension.value,
-                    "severity": reasons[f.code].severity.value,
+                    "dimension": f.dimension,
+                    "severity": severity[f.code],
                     "message": messages[id(f)],
                 }
                 for f in d.reasons
@@ -69,9 +71,9 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
         },
         "data_quality": [
             {"field": q.field, "code": q.code, "message": m}
-            for q, m in zip(ev.quality, ev.quality_messages(lang), strict=True)
+            for q, m in zip(ev.quality, quality, strict=True)
         ],
-        "analytic": memo(ev, messages, five, lang),
+        "analytic": memo(ev, messages, five, quality, lang),
         "policy": {"name": ev.policy.name, "version": ev.policy.version},
         "narrative_source": "rules",
         "engine_version": ev.engine_version,

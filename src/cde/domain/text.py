@@ -1,9 +1,10 @@
 """Formatting figures for people, in Indonesian (default) or English.
 
-Separators and month names come from babel's CLDR data for each locale, read once at
-import; the digits themselves are formatted with Python's own formatter, which is an
-order of magnitude faster than formatting every figure through babel (see
-``docs/decisions.md``). Money is whole rupiah: ``Rp 10.000.000`` / ``Rp 10,000,000``.
+Separators, month names and the long-date pattern come from babel's CLDR data for each
+locale, read once at import; the digits themselves are formatted with Python's own
+formatter, an order of magnitude faster than formatting every figure through babel (see
+``docs/decisions.md``); a date pattern other than the two known ones goes through babel.
+Money is whole rupiah: ``Rp 10.000.000`` / ``Rp 10,000,000``.
 """
 
 from __future__ import annotations
@@ -42,22 +43,22 @@ class Text:
         return self.id if lang == "id" else self.en
 
 
-def _symbols(tag: str) -> tuple[str, str]:
+def _locale_data(tag: str) -> tuple[dict[int, str], str, list[str]]:
     locale = Locale.parse(tag)
     symbols = locale.number_symbols["latn"]
-    return symbols["group"], symbols["decimal"]
+    # Python formats with "," grouping and "." decimals; translate to the locale's symbols.
+    table = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
+    pattern = locale.date_formats["long"].pattern
+    months = [locale.months["format"]["wide"][m] for m in range(1, 13)]
+    return table, pattern, months
 
 
-_SEPARATORS: dict[str, tuple[str, str]] = {"id": _symbols("id"), "en": _symbols("en")}
+_DATA = {"id": _locale_data("id"), "en": _locale_data("en")}
 _LOCALES = {"id": Locale.parse("id"), "en": Locale.parse("en")}
 
 
 def _digits(value: int | float | Decimal, decimals: int, lang: Lang) -> str:
-    group, dec = _SEPARATORS[lang]
-    text = f"{value:,.{decimals}f}"
-    if group == "," and dec == ".":
-        return text
-    return text.replace(",", "\0").replace(".", dec).replace("\0", group)
+    return f"{value:,.{decimals}f}".translate(_DATA[lang][0])
 
 
 def number(value: int | float | Decimal, lang: Lang, decimals: int = 0) -> str:
@@ -93,8 +94,13 @@ def months(value: int, lang: Lang) -> str:
 
 
 def long_date(value: date, lang: Lang) -> str:
-    """``1 Agustus 2020`` / ``August 1, 2020`` (CLDR long date, through babel)."""
-    return str(format_date(value, format="long", locale=_LOCALES[lang]))
+    """``1 Agustus 2020`` / ``August 1, 2020``: the locale's CLDR long date."""
+    _, pattern, names = _DATA[lang]
+    if pattern == "d MMMM y":
+        return f"{value.day} {names[value.month - 1]} {value.year}"
+    if pattern == "MMMM d, y":
+        return f"{names[value.month - 1]} {value.day}, {value.year}"
+    return str(format_date(value, format="long", locale=_LOCALES[lang]))  # any other pattern
 
 
 def duration(total_months: int, lang: Lang) -> str:

@@ -235,7 +235,5 @@ def version_command() -> None:
     typer.echo(f"cde {__version__} (policy {chosen.name} {chosen.version})")
 
 
-
-
 def main() -> None:
     app()

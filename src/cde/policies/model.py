@@ -8,9 +8,10 @@ setting's dotted path (``capacity.dsr_watch_pct``) and what was expected. Nothin
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from cde.domain.findings import Severity
 from cde.domain.loan_math import InterestMethod
@@ -168,7 +169,6 @@ class CollateralPolicy(_Strict):
     recognition_tolerance_pct: Annotated[Decimal, Field(ge=0, le=100)]
     unknown_recognition_pct: Annotated[Decimal, Field(ge=0, le=100)]
     types: dict[str, CollateralType]
-    _index: dict[str, tuple[str, CollateralType]] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _aliases_unique(self) -> CollateralPolicy:
@@ -181,10 +181,13 @@ class CollateralPolicy(_Strict):
                 seen[key] = code
         return self
 
-    def model_post_init(self, context: object, /) -> None:
+    @cached_property
+    def _index(self) -> dict[str, tuple[str, CollateralType]]:
+        index: dict[str, tuple[str, CollateralType]] = {}
         for code, kind in self.types.items():
             for name in (code, *kind.aliases):
-                self._index[name.upper()] = (code, kind)
+                index[name.upper()] = (code, kind)
+        return index
 
     def lookup(self, code: str | None) -> tuple[str, CollateralType] | None:
         """The collateral type a code (or alias) names, case-insensitive."""
@@ -197,10 +200,9 @@ class ConditionPolicy(_Strict):
     # purpose phrase (lower case) -> category; matched whole first, then as a part
     purposes: dict[str, PurposeCategory]
 
-    def model_post_init(self, context: object, /) -> None:
-        self._by_length.extend(sorted(self.purposes.items(), key=lambda kv: -len(kv[0])))
-
-    _by_length: list[tuple[str, PurposeCategory]] = PrivateAttr(default_factory=list)
+    @cached_property
+    def _by_length(self) -> list[tuple[str, PurposeCategory]]:
+        return sorted(self.purposes.items(), key=lambda kv: -len(kv[0]))
 
     def category(self, purpose: str | None) -> PurposeCategory | None:
         """The category a free-text purpose names, or None when nothing matches."""
@@ -236,6 +238,21 @@ class Policy(_Strict):
     collateral: CollateralPolicy
     condition: ConditionPolicy
     reasons: dict[str, ReasonPolicy]
+
+    @cached_property
+    def reason_points(self) -> dict[str, int]:
+        """Reason code -> points it costs (a plain dict: read for every finding)."""
+        return {code: r.points for code, r in self.reasons.items()}
+
+    @cached_property
+    def reason_rank(self) -> dict[str, int]:
+        """Reason code -> severity rank (0 positive … 5 critical)."""
+        return {code: r.severity.rank for code, r in self.reasons.items()}
+
+    @cached_property
+    def reason_severity(self) -> dict[str, str]:
+        """Reason code -> severity name, as the result object writes it."""
+        return {code: r.severity.value for code, r in self.reasons.items()}
 
     @model_validator(mode="after")
     def _knockouts_are_reasons(self) -> Policy:

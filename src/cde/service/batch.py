@@ -105,7 +105,9 @@ def _init_worker(policy_file: str | None, today: date, lang: Lang) -> None:
 def _run_chunk(first: int, lines: list[bytes]) -> tuple[list[bytes], BatchSummary]:
     summary = BatchSummary()
     policy, today, lang = _WORKER["policy"], _WORKER["today"], _WORKER["lang"]
-    out = [evaluate_line(line, first + i, policy, today, lang, summary) for i, line in enumerate(lines)]
+    out = [
+        evaluate_line(line, first + i, policy, today, lang, summary) for i, line in enumerate(lines)
+    ]
     return out, summary
 
 

@@ -22,5 +22,6 @@ class Assessed:
 
 
 def score(findings: list[Finding], policy: Policy) -> int:
-    lost = sum(policy.reasons[f.code].points for f in findings)
+    points = policy.reason_points
+    lost = sum(points[f.code] for f in findings)
     return max(0, 100 - lost)

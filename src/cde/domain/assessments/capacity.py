@@ -20,7 +20,7 @@ from decimal import Decimal
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts
-from cde.domain.findings import Dimension, Finding
+from cde.domain.findings import Finding
 from cde.domain.loan_math import InterestMethod, instalment
 from cde.policies.model import Policy
 
@@ -33,7 +33,7 @@ def assess_capacity(app: Application, facts: Facts, policy: Policy) -> Assessed:
     out = Assessed()
 
     def add(code: str, /, **params: object) -> None:
-        out.findings.append(Finding(code, Dimension.CAPACITY, params))
+        out.findings.append(Finding(code, "capacity", params))
 
     remaining = internal.loan_remaining or 0
     active = internal.total_loan_active or 0

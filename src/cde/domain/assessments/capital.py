@@ -11,7 +11,7 @@ from __future__ import annotations
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts
-from cde.domain.findings import Dimension, Finding
+from cde.domain.findings import Finding
 from cde.policies.model import Policy
 
 __all__ = ["assess_capital"]
@@ -23,7 +23,7 @@ def assess_capital(app: Application, facts: Facts, policy: Policy) -> Assessed:
     out = Assessed()
 
     def add(code: str, /, **params: object) -> None:
-        out.findings.append(Finding(code, Dimension.CAPITAL, params))
+        out.findings.append(Finding(code, "capital", params))
 
     savings = d.total_balance_active
     deposits = d.total_deposit_active_balance

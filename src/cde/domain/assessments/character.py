@@ -6,7 +6,7 @@ from __future__ import annotations
 from cde.domain.application import Application, Kolektibilitas
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts, add_months, age_on, months_between
-from cde.domain.findings import Dimension, Finding
+from cde.domain.findings import Finding
 from cde.domain.quality import nik_problem
 from cde.domain.text import Text, duration
 from cde.policies.model import Policy
@@ -28,7 +28,7 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
     out = Assessed()
 
     def add(code: str, /, **params: object) -> None:
-        out.findings.append(Finding(code, Dimension.CHARACTER, params))
+        out.findings.append(Finding(code, "character", params))
 
     # Repayment record first: it weighs most.
     kolek = internal.collectability

@@ -15,7 +15,7 @@ from decimal import Decimal
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts
-from cde.domain.findings import Dimension, Finding
+from cde.domain.findings import Finding
 from cde.domain.text import Text
 from cde.policies.model import Policy
 
@@ -29,7 +29,7 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
     out = Assessed()
 
     def add(code: str, /, **params: object) -> None:
-        out.findings.append(Finding(code, Dimension.COLLATERAL, params))
+        out.findings.append(Finding(code, "collateral", params))
 
     total = Decimal(0)
     items: list[dict[str, object]] = []

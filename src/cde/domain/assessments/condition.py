@@ -6,7 +6,7 @@ from __future__ import annotations
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts
-from cde.domain.findings import Dimension, Finding
+from cde.domain.findings import Finding
 from cde.domain.text import Text
 from cde.policies.model import Policy
 
@@ -30,7 +30,7 @@ def assess_condition(app: Application, facts: Facts, policy: Policy) -> Assessed
     out = Assessed()
 
     def add(code: str, /, **params: object) -> None:
-        out.findings.append(Finding(code, Dimension.CONDITION, params))
+        out.findings.append(Finding(code, "condition", params))
 
     category = PURPOSE_NAMES[facts.purpose_category]
     if facts.purpose and policy.condition.category(facts.purpose) is not None:
