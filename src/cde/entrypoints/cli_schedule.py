@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cde.domain.loan_math import InterestMethod, Schedule, schedule
+from cde.domain.text import number
 
 __all__ = ["format_rupiah_digits", "schedule_command"]
 
@@ -26,7 +27,7 @@ _CSV_HEADER = ("month", "installment", "principal", "interest", "balance")
 
 def format_rupiah_digits(n: int) -> str:
     """Whole rupiah with Indonesian thousands separators: 10000000 -> '10.000.000'."""
-    return f"{n:,}".replace(",", ".")
+    return number(n, "id")
 
 
 def _fail(message: str) -> typer.Exit:
