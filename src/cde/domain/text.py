@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from babel import Locale
@@ -61,30 +61,40 @@ def _digits(value: int | float | Decimal, decimals: int, lang: Lang) -> str:
     return f"{value:,.{decimals}f}".translate(_DATA[lang][0])
 
 
+def _whole(value: int | float | Decimal) -> int:
+    """Whole rupiah, rounding half up (exact for Decimal and int)."""
+    if type(value) is int:
+        return value
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return int(exact.to_integral_value(ROUND_HALF_UP))
+
+
 def number(value: int | float | Decimal, lang: Lang, decimals: int = 0) -> str:
     """``1500000`` → ``1.500.000`` (id) or ``1,500,000`` (en)."""
+    if decimals == 0:
+        return f"{_whole(value):,}".translate(_DATA[lang][0])
     return _digits(value, decimals, lang)
 
 
 def rupiah(value: int | float | Decimal, lang: Lang) -> str:
     """Whole rupiah with the currency sign: ``Rp 10.000.000``; negatives as ``-Rp 5.000``."""
-    amount = round(value)
+    amount = _whole(value)
     if amount < 0:
-        return "-Rp " + _digits(-amount, 0, lang)
-    return "Rp " + _digits(amount, 0, lang)
+        return "-Rp " + f"{-amount:,}".translate(_DATA[lang][0])
+    return "Rp " + f"{amount:,}".translate(_DATA[lang][0])
 
 
 def percent(value: int | float | Decimal, lang: Lang) -> str:
     """Percent points with one decimal, dropped when whole: ``45,2%``, ``30%``."""
     rounded = round(float(value), 1)
-    if rounded == int(rounded):
-        return _digits(int(rounded), 0, lang) + "%"
-    return _digits(rounded, 1, lang) + "%"
+    if rounded.is_integer():
+        return f"{int(rounded):,}%".translate(_DATA[lang][0])
+    return f"{rounded:,.1f}%".translate(_DATA[lang][0])
 
 
 def ratio(value: float | Decimal, lang: Lang) -> str:
     """A multiple with one decimal: ``2,8×``."""
-    return _digits(round(float(value), 1), 1, lang) + "×"
+    return f"{round(float(value), 1):,.1f}×".translate(_DATA[lang][0])
 
 
 def months(value: int, lang: Lang) -> str:
