@@ -1,0 +1,222 @@
+"""SQL adapters for the service ports.
+
+Writes of recommendations go through a :class:`GroupCommitWriter`: one thread owns the
+writes, takes every record waiting at that moment into one transaction and commits once;
+each caller returns only after *its* record is committed. With SQLite in WAL mode and
+``synchronous=FULL`` this keeps every acknowledged record safe even from power loss
+without paying one fsync per request (see ``docs/decisions.md``).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from cde.adapters.db.tables import api_tokens, recommendations, service_settings
+from cde.service.ports import Caller, Page, Recommendation, RecommendationSummary
+
+__all__ = ["GroupCommitWriter", "SqlRecommendations", "SqlServiceSettings", "SqlTokenStore"]
+
+_MAX_GROUP = 256
+
+
+def _row(record: Recommendation) -> dict[str, Any]:
+    c = record.caller
+    return {
+        "id": record.id,
+        "created_at": record.created_at,
+        "loan_id": record.loan_id,
+        "customer_id": record.customer_id,
+        "status": record.status,
+        "payload": record.payload,
+        "result": record.result,
+        "error": record.error,
+        "lang": record.lang,
+        "policy_name": record.policy_name,
+        "policy_version": record.policy_version,
+        "engine_version": record.engine_version,
+        "user_id": c.user_id,
+        "user_name": c.user_name,
+        "user_role": c.user_role,
+        "claimed_ip": c.claimed_ip,
+        "remote_addr": c.remote_addr,
+    }
+
+
+class GroupCommitWriter:
+    """Commits queued inserts in groups from one thread; callers wait for their commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future[None]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread = threading.Thread(target=self._run, name="cde-db-writer", daemon=True)
+        self._thread.start()
+
+    def write(self, row: dict[str, Any]) -> None:
+        done: Future[None] = Future()
+        self._queue.put((row, done))
+        done.result()  # re-raises the database error, if any
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            group = [item]
+            stop = False
+            while len(group) < _MAX_GROUP:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                group.append(more)
+            try:
+                with self._engine.begin() as conn:
+                    conn.execute(insert(recommendations), [row for row, _ in group])
+            except Exception as exc:  # every waiter learns its write failed
+                for _, done in group:
+                    done.set_exception(exc)
+            else:
+                for _, done in group:
+                    done.set_result(None)
+            if stop:
+                return
+
+
+class SqlRecommendations:
+    def __init__(self, engine: Engine, writer: GroupCommitWriter | None = None) -> None:
+        self._engine = engine
+        self._writer = writer
+
+    def add(self, record: Recommendation) -> None:
+        row = _row(record)
+        if self._writer is not None:
+            self._writer.write(row)
+        else:
+            with self._engine.begin() as conn:
+                conn.execute(insert(recommendations), row)
+
+    def get(self, record_id: str) -> Recommendation | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(recommendations).where(recommendations.c.id == record_id)
+            ).first()
+        if row is None:
+            return None
+        m = row._mapping
+        return Recommendation(
+            id=m["id"],
+            created_at=m["created_at"],
+            loan_id=m["loan_id"],
+            customer_id=m["customer_id"],
+            status=m["status"],
+            payload=m["payload"],
+            result=m["result"],
+            error=m["error"],
+            lang=m["lang"],
+            policy_name=m["policy_name"],
+            policy_version=m["policy_version"],
+            engine_version=m["engine_version"],
+            caller=Caller(
+                user_id=m["user_id"],
+                user_name=m["user_name"],
+                user_role=m["user_role"],
+                claimed_ip=m["claimed_ip"],
+                remote_addr=m["remote_addr"],
+            ),
+        )
+
+    def list(
+        self,
+        *,
+        loan_id: str | None,
+        customer_id: str | None,
+        status: str | None,
+        offset: int,
+        limit: int,
+    ) -> Page:
+        t = recommendations.c
+        where = []
+        if loan_id is not None:
+            where.append(t.loan_id == loan_id)
+        if customer_id is not None:
+            where.append(t.customer_id == customer_id)
+        if status is not None:
+            where.append(t.status == status)
+        columns = select(t.id, t.created_at, t.status, t.loan_id, t.customer_id).where(*where)
+        with self._engine.connect() as conn:
+            total = conn.execute(
+                select(func.count()).select_from(recommendations).where(*where)
+            ).scalar_one()
+            rows = conn.execute(columns.order_by(t.id.desc()).offset(offset).limit(limit)).all()
+        return Page(
+            items=[
+                RecommendationSummary(
+                    id=r.id,
+                    created_at=r.created_at,
+                    status=r.status,
+                    loan_id=r.loan_id,
+                    customer_id=r.customer_id,
+                )
+                for r in rows
+            ],
+            total=int(total),
+        )
+
+    def ping(self) -> None:
+        with self._engine.connect() as conn:
+            conn.execute(select(1)).scalar_one()
+
+
+class SqlServiceSettings:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get_flag(self, key: str) -> bool | None:
+        with self._engine.connect() as conn:
+            value = conn.execute(
+                select(service_settings.c.value).where(service_settings.c.key == key)
+            ).scalar_one_or_none()
+        return None if value is None else value == "true"
+
+    def set_flag(self, key: str, value: bool, now: datetime) -> None:
+        text = "true" if value else "false"
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(service_settings)
+                .where(service_settings.c.key == key)
+                .values(value=text, updated_at=now)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(service_settings).values(key=key, value=text, updated_at=now))
+
+
+class SqlTokenStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def token_hashes(self) -> frozenset[str]:
+        with self._engine.connect() as conn:
+            return frozenset(conn.execute(select(api_tokens.c.token_sha256)).scalars())
+
+    def add_token(self, token_id: str, token_sha256: str, label: str, now: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(api_tokens).values(
+                    id=token_id, token_sha256=token_sha256, label=label, created_at=now
+                )
+            )

@@ -1,0 +1,450 @@
+"""The FastAPI application: routes, envelopes, errors.
+
+Thin by design: it reads headers and the body, calls the service, and writes the Kocek
+envelope. Bodies are written with orjson directly; the pydantic models in ``schemas.py``
+document them in ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+import anyio
+import orjson
+from babel.dates import format_datetime
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cde import __version__
+from cde.bootstrap import Container, bootstrap
+from cde.domain.application import Application, InvalidApplicationError
+from cde.domain.text import Lang
+from cde.entrypoints.http import schemas
+from cde.entrypoints.http.messages import language, message
+from cde.service.ports import Caller, Recommendation
+from cde.settings import Settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("cde.http")
+
+_SEED = orjson.loads(
+    resources.files("cde.entrypoints.http").joinpath("seed_request.json").read_bytes()
+)
+
+
+class JSONBytes(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return content if isinstance(content, bytes) else orjson.dumps(content)
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONBytes:
+    return JSONBytes(orjson.dumps(body), status_code=status, headers=headers)
+
+
+def _fail(status: int, msg: str, error: str | None = None, **extra: Any) -> JSONBytes:
+    body: dict[str, Any] = {"status": "fail", "message": msg}
+    if error is not None:
+        body["error"] = error
+    body.update(extra)
+    return _json(status, body)
+
+
+UNAUTHENTICATED = orjson.dumps({"code": 401, "message": "Unauthenticated", "status": False})
+
+
+class ApiError(Exception):
+    """Raised by dependencies to answer with a prepared response."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+# --- middleware ----------------------------------------------------------------------------
+
+
+class BodyLimit:
+    """Refuse bodies above ``limit`` bytes with 413, whether announced or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(scope, receive, send, lang)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._too_large(scope, receive, send, lang)
+                return
+            chunks.append(chunk)
+            more = msg.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, lang: Lang) -> None:
+        response = _fail(
+            413, message("too_large", lang), f"limit {self.limit} bytes (CDE_MAX_BODY_BYTES)"
+        )
+        await response(scope, receive, send)
+
+
+class RequestId:
+    """Give every request an id (the caller's ``X-Request-ID`` or a new one), echo it in the
+    response and keep it in ``scope['state']`` for logs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming[:64] if incoming else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+
+        async def send_with_id(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                msg["headers"] = [*msg.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(msg)
+
+        await self.app(scope, receive, send_with_id)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _words(moment: datetime, zone: ZoneInfo) -> str:
+    return str(format_datetime(moment, "EEEE d MMMM yyyy HH:mm", tzinfo=zone, locale="id"))
+
+
+def _caller(request: Request) -> Caller:
+    h = request.headers
+    return Caller(
+        user_id=h.get("user-id"),
+        user_name=h.get("user-name"),
+        user_role=h.get("user-role"),
+        claimed_ip=h.get("ip"),
+        remote_addr=request.client.host if request.client else None,
+    )
+
+
+def _request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+Lang_ = Annotated[str | None, Header(alias="Accept-Language", include_in_schema=False)]
+
+
+def create_app(container: Container | None = None, settings: Settings | None = None) -> FastAPI:
+    """The application. With no container, one is built from ``settings`` (or the
+    environment) when the app starts, and closed when it stops."""
+    state: dict[str, Container] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        owned = container is None
+        state["c"] = container if container is not None else bootstrap(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                state["c"].close()
+
+    effective = container.settings if container is not None else (settings or Settings())
+    app = FastAPI(
+        title="cde — Credit Decision Engine",
+        version=__version__,
+        description=(
+            "Kocek-compatible credit recommendation API: a 5C analysis, a recommended plafon "
+            "and tenor, the reasons and a memo for the credit committee. All money in whole "
+            "rupiah; messages in Indonesian by default, English with `Accept-Language: en`."
+        ),
+        lifespan=lifespan,
+        default_response_class=JSONBytes,
+    )
+    app.add_middleware(BodyLimit, limit=effective.max_body_bytes)
+    app.add_middleware(RequestId)
+
+    def c() -> Container:
+        return state["c"]
+
+    # --- dependencies ----------------------------------------------------------------------
+
+    def authenticate(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or not c().tokens.valid(token.strip()):
+            raise ApiError(JSONBytes(UNAUTHENTICATED, status_code=401))
+
+    def service_on(request: Request) -> None:
+        if not c().switch.enabled():
+            msg = message("service_off", language(request.headers.get("accept-language")))
+            raise ApiError(_fail(403, msg, msg))
+
+    guarded = [Depends(authenticate), Depends(service_on)]
+
+    # --- error handlers --------------------------------------------------------------------
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> Response:
+        return exc.response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_query(request: Request, exc: RequestValidationError) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]),
+                "message": str(e["msg"]),
+            }
+            for e in exc.errors()
+        ]
+        first = f"{errors[0]['field']}: {errors[0]['message']}" if errors else None
+        return _fail(422, message("invalid_query", lang), first, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        key = {404: "route_missing", 405: "method"}.get(exc.status_code)
+        text = message(key, lang) if key else str(exc.detail)
+        return _fail(exc.status_code, text, text)
+
+    def _unavailable(request: Request, exc: DBAPIError) -> Response:
+        log.error("database unavailable (request %s): %s", _request_id(request), exc.orig)
+        lang = language(request.headers.get("accept-language"))
+        return _fail(503, message("unavailable", lang), f"request id {_request_id(request)}")
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(request: Request, exc: OperationalError) -> Response:
+        return _unavailable(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return _unavailable(request, exc)
+        log.exception("unexpected error (request %s)", _request_id(request))
+        lang = language(request.headers.get("accept-language"))
+        return _fail(500, message("internal", lang), f"request id {_request_id(request)}")
+
+    # --- routes ----------------------------------------------------------------------------
+
+    request_schema = Application.model_json_schema(mode="validation")
+    request_schema.pop("$defs", None)
+
+    @app.post(
+        "/kocek/cde/credit-recommendation",
+        dependencies=guarded,
+        response_model=schemas.CreatedEnvelope,
+        responses={
+            400: {"model": schemas.FailEnvelope, "description": "Body is not valid JSON"},
+            401: {"model": schemas.UnauthenticatedBody},
+            403: {"model": schemas.FailEnvelope, "description": "Service not active"},
+            413: {"model": schemas.FailEnvelope, "description": "Body too large"},
+            422: {"model": schemas.FailEnvelope, "description": "Invalid application"},
+        },
+        summary="Get a credit recommendation",
+        tags=["credit recommendation"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "description": "A Kocek loan application"},
+                        "example": _SEED,
+                    }
+                },
+            }
+        },
+    )
+    async def recommend(request: Request) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        if request.headers.get("x-cde-custom-system-instruction-file"):
+            return _fail(
+                400, message("instruction_file", lang), "X-Cde-Custom-System-Instruction-File"
+            )
+        body = await request.body()
+        try:
+            raw = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            return _fail(
+                400,
+                message("bad_json", lang),
+                str(exc),
+                errors=[{"field": "(body)", "message": str(exc)}],
+            )
+        caller = _caller(request)
+
+        def work() -> Response:
+            try:
+                done = c().recommender.recommend(body, raw, caller, lang)
+            except InvalidApplicationError as exc:
+                errors = [e.as_dict(lang) for e in exc.errors]
+                first = f"{errors[0]['field']}: {errors[0]['message']}"
+                return _fail(422, message("invalid", lang), first, errors=errors)
+            except (OperationalError, DBAPIError):
+                raise
+            except Exception:
+                log.exception("evaluation failed (request %s)", _request_id(request))
+                record = c().recommender.record_failure(
+                    body, raw, caller, lang, f"internal error; request id {_request_id(request)}"
+                )
+                return _fail(
+                    500,
+                    message("internal", lang),
+                    f"request id {_request_id(request)}; record {record.id}",
+                )
+            data = {"id": done.record.id, "status": done.record.status, **done.result}
+            return _json(
+                200, {"data": data, "message": message("created", lang), "status": "success"}
+            )
+
+        return await anyio.to_thread.run_sync(work)
+
+    @app.get(
+        "/kocek/cde/credit-recommendation/{record_id}",
+        dependencies=guarded,
+        response_model=schemas.DetailEnvelope,
+        responses={
+            401: {"model": schemas.UnauthenticatedBody},
+            403: {"model": schemas.FailEnvelope},
+            404: {"model": schemas.FailEnvelope, "description": "Data not found."},
+        },
+        summary="Read one credit recommendation",
+        tags=["credit recommendation"],
+    )
+    def detail(record_id: str, request: Request) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        found = c().recommender.get(record_id) if len(record_id) <= 64 else None
+        if found is None:
+            return _json(404, {"message": message("not_found", lang), "status": "fail"})
+        return _json(
+            200,
+            {
+                "data": _detail(found, c().settings.zone),
+                "message": message("detail", lang),
+                "status": "success",
+            },
+        )
+
+    @app.get(
+        "/kocek/cde/credit-recommendation",
+        dependencies=guarded,
+        response_model=schemas.ListEnvelope,
+        responses={
+            401: {"model": schemas.UnauthenticatedBody},
+            403: {"model": schemas.FailEnvelope},
+            422: {"model": schemas.FailEnvelope, "description": "Bad page, limit or status"},
+        },
+        summary="List credit recommendations, newest first",
+        tags=["credit recommendation"],
+    )
+    def listing(
+        request: Request,
+        loan_id: Annotated[str | None, Query(max_length=255)] = None,
+        customer_id: Annotated[str | None, Query(max_length=255)] = None,
+        status: Annotated[Literal["success", "fail", "processing"] | None, Query()] = None,
+        page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+        limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    ) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        zone = c().settings.zone
+        found = c().recommender.list(
+            loan_id=loan_id, customer_id=customer_id, status=status, page=page, limit=limit
+        )
+        items = [
+            {
+                "id": s.id,
+                "date": _words(s.created_at, zone),
+                "datetime": _iso(s.created_at),
+                "status": s.status,
+                "loan_id": s.loan_id,
+                "customer_id": s.customer_id,
+            }
+            for s in found.items
+        ]
+        return _json(
+            200,
+            {
+                "data": items,
+                "meta": {"limit": limit, "page": page, "total": found.total},
+                "message": message("list", lang),
+                "status": "success",
+            },
+        )
+
+    @app.get("/health", tags=["operations"], summary="Alive")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/ready", tags=["operations"], summary="Ready: the database answers")
+    def ready() -> Response:
+        try:
+            c().recommender.repository.ping()
+        except Exception as exc:
+            log.warning("not ready: %s", exc)
+            return _json(503, {"status": "unavailable", "database": "unreachable"})
+        return _json(200, {"status": "ok", "database": "ok"})
+
+    if effective.bench_routes:
+
+        @app.post("/bench/baseline", include_in_schema=False)
+        async def baseline(request: Request) -> Response:
+            """Benchmarks only: the same stack, parse the body, answer a constant."""
+            orjson.loads(await request.body())
+            return JSONBytes(b'{"status":"success"}')
+
+    return app
+
+
+def _detail(record: Recommendation, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "status": record.status,
+        "date": _words(record.created_at, zone),
+        "datetime": _iso(record.created_at),
+        "payload": orjson.Fragment(record.payload.encode("utf-8")),
+        "result": orjson.Fragment(record.result.encode("utf-8")) if record.result else None,
+    }

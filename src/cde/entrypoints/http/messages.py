@@ -1,0 +1,61 @@
+"""Envelope messages of the API, in Indonesian (default) and English.
+
+The Kocek platform's own strings are kept to the letter where the seed document shows
+them (the 403 body, the 401 body, the 404 body)."""
+
+from __future__ import annotations
+
+from cde.domain.text import Lang
+
+__all__ = ["MESSAGES", "language", "message"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "created": (
+        "Berhasil mendapatkan rekomendasi kredit",
+        "Generate credit recommendation successfully",
+    ),
+    "detail": (
+        "Berhasil menampilkan detail rekomendasi kredit.",
+        "Successfully displayed the credit recommendation detail.",
+    ),
+    "list": (
+        "Berhasil menampilkan daftar rekomendasi kredit.",
+        "Successfully displayed the list of credit recommendations.",
+    ),
+    "service_off": (
+        "Layanan pengecekan rekomendasi pinjaman sedang tidak tersedia",
+        "The loan recommendation service is currently unavailable",
+    ),
+    "not_found": ("Data not found.", "Data not found."),
+    "invalid": ("Data permohonan tidak valid", "The application data is invalid"),
+    "invalid_query": ("Parameter permintaan tidak valid", "Invalid request parameters"),
+    "bad_json": ("Badan permintaan bukan JSON yang valid", "The request body is not valid JSON"),
+    "too_large": ("Badan permintaan terlalu besar", "The request body is too large"),
+    "instruction_file": (
+        "Berkas instruksi sistem kustom tidak diaktifkan pada layanan ini",
+        "Custom system-instruction files are not enabled on this service",
+    ),
+    "internal": (
+        "Terjadi kesalahan pada server; coba lagi nanti",
+        "The server ran into an error; please try again later",
+    ),
+    "unavailable": (
+        "Layanan sementara tidak tersedia (basis data tidak terjangkau); coba lagi nanti",
+        "The service is temporarily unavailable (database unreachable); try again later",
+    ),
+    "route_missing": ("Alamat tidak ditemukan", "Not Found"),
+    "method": ("Metode tidak diizinkan", "Method Not Allowed"),
+}
+
+
+def message(key: str, lang: Lang) -> str:
+    pair = MESSAGES[key]
+    return pair[0] if lang == "id" else pair[1]
+
+
+def language(accept_language: str | None) -> Lang:
+    """``en`` when the caller's first preference is English, otherwise Indonesian."""
+    if not accept_language:
+        return "id"
+    first = accept_language.split(",", 1)[0].strip().lower()
+    return "en" if first.startswith("en") else "id"

@@ -1,0 +1,106 @@
+"""Response models: they document the API in ``/openapi.json`` (the routes build their
+bodies with orjson directly, so these are not a validation step on the hot path)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "CreatedEnvelope",
+    "DetailEnvelope",
+    "FailEnvelope",
+    "ListEnvelope",
+    "UnauthenticatedBody",
+]
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(examples=["character.age"])
+    message: str
+
+
+class FailEnvelope(BaseModel):
+    status: Literal["fail"] = "fail"
+    message: str = Field(examples=["Data permohonan tidak valid"])
+    error: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class UnauthenticatedBody(BaseModel):
+    code: Literal[401] = 401
+    message: Literal["Unauthenticated"] = "Unauthenticated"
+    status: Literal[False] = False
+
+
+class Recommendation(BaseModel):
+    plafon: str = Field(examples=["8000000"])
+    tenure: str = Field(examples=["18"])
+
+
+class FiveC(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    character: str
+    capacity: str
+    capital: str
+    collateral: str
+    condition: str
+
+
+class CreatedData(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+    id: str
+    status: Literal["success", "processing", "fail"]
+    five_c: FiveC = Field(alias="5c")
+    recommendation: Recommendation
+    decision: dict[str, Any]
+    assessment: dict[str, Any]
+    data_quality: list[dict[str, Any]]
+    analytic: str
+    policy: dict[str, str]
+    narrative_source: Literal["rules", "llm"]
+    engine_version: str
+
+
+class CreatedEnvelope(BaseModel):
+    data: CreatedData
+    message: str = Field(examples=["Berhasil mendapatkan rekomendasi kredit"])
+    status: Literal["success"] = "success"
+
+
+class Detail(BaseModel):
+    id: str
+    status: Literal["success", "processing", "fail"]
+    date: str = Field(examples=["Senin 21 Oktober 2024 00:15"])
+    datetime: str = Field(examples=["2024-10-21T00:15:00Z"])
+    payload: dict[str, Any]
+    result: dict[str, Any] | None
+
+
+class DetailEnvelope(BaseModel):
+    data: Detail
+    message: str = Field(examples=["Berhasil menampilkan detail rekomendasi kredit."])
+    status: Literal["success"] = "success"
+
+
+class ListItem(BaseModel):
+    id: str
+    date: str
+    datetime: str
+    status: Literal["success", "processing", "fail"]
+    loan_id: str
+    customer_id: str
+
+
+class ListMeta(BaseModel):
+    limit: int
+    page: int
+    total: int
+
+
+class ListEnvelope(BaseModel):
+    data: list[ListItem]
+    meta: ListMeta
+    message: str
+    status: Literal["success"] = "success"

@@ -1,0 +1,101 @@
+"""The service layer's ports: what the use cases need from storage and time.
+
+Each port has a SQL adapter (:mod:`cde.adapters.db.repository`) and an in-memory fake
+(:mod:`cde.adapters.memory`) for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+__all__ = [
+    "Caller",
+    "Clock",
+    "Page",
+    "Recommendation",
+    "RecommendationRepository",
+    "RecommendationSummary",
+    "ServiceSettings",
+    "TokenStore",
+]
+
+Clock = Callable[[], datetime]  # an aware UTC datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who is acting, as the calling platform says (headers) and as the socket shows."""
+
+    user_id: str | None = None
+    user_name: str | None = None
+    user_role: str | None = None
+    claimed_ip: str | None = None
+    remote_addr: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    id: str
+    created_at: datetime
+    loan_id: str
+    customer_id: str
+    status: str  # success | fail | processing
+    payload: str  # the request body exactly as received (JSON text)
+    result: str | None  # the result object as JSON text
+    error: str | None
+    lang: str
+    policy_name: str | None
+    policy_version: str | None
+    engine_version: str
+    caller: Caller
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationSummary:
+    id: str
+    created_at: datetime
+    status: str
+    loan_id: str
+    customer_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[RecommendationSummary]
+    total: int
+
+
+class RecommendationRepository(Protocol):
+    def add(self, record: Recommendation) -> None:
+        """Store durably; returns only after the record is committed."""
+
+    def get(self, record_id: str) -> Recommendation | None: ...
+
+    def list(
+        self,
+        *,
+        loan_id: str | None,
+        customer_id: str | None,
+        status: str | None,
+        offset: int,
+        limit: int,
+    ) -> Page:
+        """Newest first."""
+
+    def ping(self) -> None:
+        """Raise if the storage cannot be reached."""
+
+
+class ServiceSettings(Protocol):
+    def get_flag(self, key: str) -> bool | None: ...
+
+    def set_flag(self, key: str, value: bool, now: datetime) -> None: ...
+
+
+class TokenStore(Protocol):
+    def token_hashes(self) -> frozenset[str]: ...
+
+    def add_token(self, token_id: str, token_sha256: str, label: str, now: datetime) -> None: ...

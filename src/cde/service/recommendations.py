@@ -1,0 +1,177 @@
+"""Use cases of the credit-recommendation API: recommend, read one, list; the service
+switch; the bearer tokens the service generates for itself."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from cde import __version__
+from cde.domain.engine import evaluate
+from cde.domain.text import Lang
+from cde.policies.model import Policy
+from cde.service.ports import (
+    Caller,
+    Clock,
+    Page,
+    Recommendation,
+    RecommendationRepository,
+    ServiceSettings,
+    TokenStore,
+)
+
+__all__ = ["SERVICE_ENABLED", "Recommender", "ServiceSwitch", "Tokens", "token_digest"]
+
+log = logging.getLogger("cde.service")
+
+SERVICE_ENABLED = "service_enabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Recommended:
+    record: Recommendation
+    result: dict[str, Any]
+
+
+class Recommender:
+    """Evaluate an application and store it, answering only once it is committed."""
+
+    def __init__(
+        self,
+        repository: RecommendationRepository,
+        policy: Policy,
+        clock: Clock,
+        zone: ZoneInfo,
+        new_id: Callable[[], str],
+    ) -> None:
+        self.repository = repository
+        self.policy = policy
+        self.clock = clock
+        self.zone = zone
+        self.new_id = new_id
+
+    def recommend(
+        self, body: bytes, raw: dict[str, Any], caller: Caller, lang: Lang
+    ) -> Recommended:
+        """Raises InvalidApplicationError for unreadable input (nothing is stored then)."""
+        now = self.clock()
+        result = evaluate(
+            raw, policy=self.policy, today=now.astimezone(self.zone).date(), lang=lang
+        )
+        record = Recommendation(
+            id=self.new_id(),
+            created_at=now,
+            loan_id=str(raw["loan_id"]),
+            customer_id=str(raw["customer_id"]),
+            status="success",
+            payload=body.decode("utf-8"),
+            result=orjson.dumps(result).decode("utf-8"),
+            error=None,
+            lang=lang,
+            policy_name=self.policy.name,
+            policy_version=self.policy.version,
+            engine_version=__version__,
+            caller=caller,
+        )
+        self.repository.add(record)
+        return Recommended(record, result)
+
+    def record_failure(
+        self, body: bytes, raw: dict[str, Any], caller: Caller, lang: Lang, error: str
+    ) -> Recommendation:
+        """Keep an accepted application whose evaluation failed unexpectedly."""
+        record = Recommendation(
+            id=self.new_id(),
+            created_at=self.clock(),
+            loan_id=str(raw.get("loan_id", "")),
+            customer_id=str(raw.get("customer_id", "")),
+            status="fail",
+            payload=body.decode("utf-8", errors="replace"),
+            result=None,
+            error=error,
+            lang=lang,
+            policy_name=self.policy.name,
+            policy_version=self.policy.version,
+            engine_version=__version__,
+            caller=caller,
+        )
+        self.repository.add(record)
+        return record
+
+    def get(self, record_id: str) -> Recommendation | None:
+        return self.repository.get(record_id)
+
+    def list(
+        self,
+        *,
+        loan_id: str | None,
+        customer_id: str | None,
+        status: str | None,
+        page: int,
+        limit: int,
+    ) -> Page:
+        return self.repository.list(
+            loan_id=loan_id,
+            customer_id=customer_id,
+            status=status,
+            offset=(page - 1) * limit,
+            limit=limit,
+        )
+
+
+class ServiceSwitch:
+    """On when both the configured default and the stored switch say so. The stored switch
+    (``cde service disable|enable``) is read on every request, so a change takes effect
+    at once in every process that shares the database."""
+
+    def __init__(self, store: ServiceSettings, configured: bool, clock: Clock) -> None:
+        self.store = store
+        self.configured = configured
+        self.clock = clock
+
+    def enabled(self) -> bool:
+        if not self.configured:
+            return False
+        stored = self.store.get_flag(SERVICE_ENABLED)
+        return True if stored is None else stored
+
+    def set(self, enabled: bool) -> None:
+        self.store.set_flag(SERVICE_ENABLED, enabled, self.clock())
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class Tokens:
+    """Bearer tokens: the configured ones (``CDE_API_TOKENS``) and the ones the service
+    generated (stored as SHA-256 only). Comparison is constant-time."""
+
+    def __init__(self, store: TokenStore, configured: tuple[str, ...], clock: Clock) -> None:
+        self.store = store
+        self.configured = frozenset(token_digest(t) for t in configured)
+        self.clock = clock
+
+    def valid(self, token: str) -> bool:
+        digest = token_digest(token)
+        known = self.configured | self.store.token_hashes()
+        found = False
+        for candidate in known:  # no early exit: timing does not reveal which matched
+            found |= hmac.compare_digest(digest, candidate)
+        return found
+
+    def any_configured(self) -> bool:
+        return bool(self.configured) or bool(self.store.token_hashes())
+
+    def generate(self, label: str, new_id: Callable[[], str]) -> str:
+        token = "cde_" + secrets.token_urlsafe(32)
+        self.store.add_token(new_id(), token_digest(token), label, self.clock())
+        return token

@@ -1,0 +1,64 @@
+"""Settings, from the environment (``CDE_`` prefix) or a ``.env`` file.
+
+One pydantic-settings class; every setting is documented in the README's table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CDE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("data"), description="Where the embedded SQLite database lives.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default sqlite:///<data_dir>/cde.db"
+    )
+    api_tokens: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Comma-separated bearer tokens accepted on /kocek routes."
+    )
+    service_enabled: bool = Field(True, description="Master switch for the /kocek/cde routes.")
+    timezone: str = Field("Asia/Jakarta", description="Time zone of `date` and of 'today'.")
+    policy_file: Path | None = Field(None, description="Credit policy file; default shipped.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
+    sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = Field(
+        "FULL", description="SQLite synchronous mode (WAL): FULL survives power loss."
+    )
+    bench_routes: bool = Field(False, description="Expose /bench/baseline (benchmarks only).")
+    log_level: str = Field("info", description="Log level of the service.")
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(t.strip() for t in value.split(",") if t.strip())
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cde.db').as_posix()}"
