@@ -21,6 +21,7 @@ import orjson
 from babel.dates import format_datetime
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -271,9 +272,6 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
     # --- routes ----------------------------------------------------------------------------
 
-    request_schema = Application.model_json_schema(mode="validation")
-    request_schema.pop("$defs", None)
-
     @app.post(
         "/kocek/cde/credit-recommendation",
         dependencies=guarded,
@@ -292,7 +290,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": {"type": "object", "description": "A Kocek loan application"},
+                        "schema": {"$ref": "#/components/schemas/Application"},
                         "example": _SEED,
                     }
                 },
@@ -427,6 +425,32 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             log.warning("not ready: %s", exc)
             return _json(503, {"status": "unavailable", "database": "unreachable"})
         return _json(200, {"status": "ok", "database": "ok"})
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema = Application.model_json_schema(
+                mode="validation", ref_template="#/components/schemas/{model}"
+            )
+            components = spec.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schema.pop("$defs", {}))
+            components["Application"] = schema
+            spec["components"]["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer"}
+            }
+            for path, operations in spec["paths"].items():
+                if path.startswith("/kocek/"):
+                    for operation in operations.values():
+                        operation["security"] = [{"bearer": []}]
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     if effective.bench_routes:
 
