@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit fmt bench clean
+.PHONY: setup run memo test lint typecheck fmt bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## run: set up and run cde on the seed application (the HTTP service comes with `cde serve`)
+## run: set up and run the HTTP service on http://127.0.0.1:8000 (SQLite in ./data)
 run: $(STAMP)
+	$(BIN)/cde serve
+
+## memo: set up and print the credit memo for the seed application
+memo: $(STAMP)
 	$(BIN)/cde evaluate examples/seed_request.json --format markdown
 
 ## test: set up, lint, type-check and run the whole test suite
