@@ -13,7 +13,7 @@ from cde.domain import text
 from cde.domain.catalogue import CONDITION_TEXT, render
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
-from cde.domain.findings import FIVE_C, Dimension, Finding
+from cde.domain.findings import FIVE_C, Dimension, Finding, Severity
 from cde.domain.text import Lang
 
 __all__ = ["DIMENSION_NAMES", "five_c", "memo"]
@@ -49,9 +49,12 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
 
 
 def _ordered(ev: Evaluation, dim: Dimension) -> list[Finding]:
-    """Most severe first, otherwise in the order the assessment established them."""
+    """Concerns first (most severe first), then the rest in the assessment's own order."""
     rank = ev.policy.reason_rank
-    return sorted(ev.assessed[dim].findings, key=lambda f: -rank[f.code])
+    low = Severity.LOW.rank
+    findings = ev.assessed[dim].findings
+    concerns = sorted((f for f in findings if rank[f.code] >= low), key=lambda f: -rank[f.code])
+    return [*concerns, *(f for f in findings if rank[f.code] < low)]
 
 
 def five_c(ev: Evaluation, messages: Mapping[int, str], lang: Lang) -> dict[str, str]:
