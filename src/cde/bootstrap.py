@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from uuid6 import uuid7
 
+from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.repository import (
     GroupCommitWriter,
@@ -15,8 +16,14 @@ from cde.adapters.db.repository import (
     SqlServiceSettings,
     SqlTokenStore,
 )
+from cde.adapters.db.tables import DEFAULT_TENANT_ID
+from cde.adapters.db.tenants import SqlTenants
+from cde.adapters.jwt_verifier import JwtVerifier
 from cde.policies import Policy, default_policy, load_policy
+from cde.service.auth import Authenticator, ClaimNames
+from cde.service.ratelimit import RateLimiter
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
+from cde.service.tenants import TenantAdmin
 from cde.settings import Settings
 
 __all__ = ["Container", "bootstrap", "new_id", "utc_now"]
@@ -40,11 +47,29 @@ class Container:
     switch: ServiceSwitch
     tokens: Tokens
     writer: GroupCommitWriter | None
+    tenants: SqlTenants
+    tenant_admin: TenantAdmin
+    authenticator: Authenticator
+    audit: SqlAuditLog
+    rate_limiter: RateLimiter
 
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        self.audit.close()
         self.engine.dispose()
+
+
+def _jwt(settings: Settings) -> JwtVerifier | None:
+    if not (settings.jwt_secret or settings.jwt_public_key_file or settings.jwt_jwks_file):
+        return None
+    return JwtVerifier(
+        secret=settings.jwt_secret,
+        public_key_file=settings.jwt_public_key_file,
+        jwks_file=settings.jwt_jwks_file,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+    )
 
 
 def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) -> Container:
@@ -56,6 +81,14 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     if run_migrations:
         migrate(engine)
     writer = GroupCommitWriter(engine)
+    tenants = SqlTenants(engine)
+    tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, utc_now)
+    claims = ClaimNames(
+        tenant=settings.jwt_tenant_claim,
+        user=settings.jwt_user_claim,
+        name=settings.jwt_name_claim,
+        role=settings.jwt_role_claim,
+    )
     return Container(
         settings=settings,
         engine=engine,
@@ -64,6 +97,11 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
             SqlRecommendations(engine, writer), policy, utc_now, settings.zone, new_id
         ),
         switch=ServiceSwitch(SqlServiceSettings(engine), settings.service_enabled, utc_now),
-        tokens=Tokens(SqlTokenStore(engine), settings.api_tokens, utc_now),
+        tokens=tokens,
         writer=writer,
+        tenants=tenants,
+        tenant_admin=TenantAdmin(tenants, utc_now, new_id),
+        authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
+        audit=SqlAuditLog(engine),
+        rate_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
     )

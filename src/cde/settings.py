@@ -37,9 +37,38 @@ class Settings(BaseSettings):
     bench_routes: bool = Field(False, description="Expose /bench/baseline (benchmarks only).")
     log_level: str = Field("info", description="Log level of the service.")
 
-    @field_validator("api_tokens", mode="before")
+    # --- JWT (platforms with their own identity provider) -----------------------------------
+    jwt_secret: str | None = Field(None, description="HS256 shared secret (32+ characters).")
+    jwt_public_key_file: Path | None = Field(None, description="RS256/ES256 PEM public key.")
+    jwt_jwks_file: Path | None = Field(None, description="JWKS file; keys chosen by kid.")
+    jwt_issuer: str | None = Field(None, description="Required `iss` when set.")
+    jwt_audience: str | None = Field(None, description="Required `aud` when set.")
+    jwt_tenant_claim: str = Field("tenant", description="Claim naming the tenant.")
+    jwt_user_claim: str = Field("sub", description="Claim with the user id.")
+    jwt_name_claim: str = Field("name", description="Claim with the user's name.")
+    jwt_role_claim: str = Field("role", description="Claim with the user's role.")
+
+    # --- roles, limits, instruction files, CORS ------------------------------------------
+    request_roles: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Roles allowed to request a recommendation (empty: any)."
+    )
+    read_roles: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Roles allowed to read recommendations (empty: any)."
+    )
+    rate_limit_per_minute: int = Field(600, ge=0, description="Per tenant; 0 turns it off.")
+    rate_limit_burst: int = Field(60, ge=1, description="Requests a tenant may burst.")
+    max_json_depth: int = Field(32, ge=4, le=512, description="Deepest JSON nesting accepted.")
+    custom_instructions_enabled: bool = Field(
+        False, description="Allow X-Cde-Custom-System-Instruction-File (testing only)."
+    )
+    instruction_dir: Path | None = Field(None, description="Where instruction files live.")
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Origins allowed by CORS (none: CORS off)."
+    )
+
+    @field_validator("api_tokens", "request_roles", "read_roles", "cors_origins", mode="before")
     @classmethod
-    def _split_tokens(cls, value: object) -> object:
+    def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(t.strip() for t in value.split(",") if t.strip())
         return value

@@ -88,6 +88,9 @@ class RecommendationRepository(Protocol):
     def ping(self) -> None:
         """Raise if the storage cannot be reached."""
 
+    def purge(self, before: datetime) -> int:
+        """Delete records created before ``before``; how many."""
+
 
 class ServiceSettings(Protocol):
     def get_flag(self, key: str) -> bool | None: ...

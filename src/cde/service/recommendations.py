@@ -9,6 +9,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,10 @@ class Recommender:
 
     def get(self, record_id: str) -> Recommendation | None:
         return self.repository.get(record_id)
+
+    def purge(self, before: datetime) -> int:
+        """Delete recommendations created before ``before`` (data retention)."""
+        return self.repository.purge(before)
 
     def list(
         self,

@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 
 from cde.adapters.db.tables import api_tokens, recommendations, service_settings
 from cde.service.ports import Caller, Page, Recommendation, RecommendationSummary
@@ -180,6 +180,15 @@ class SqlRecommendations:
     def ping(self) -> None:
         with self._engine.connect() as conn:
             conn.execute(select(1)).scalar_one()
+
+    def purge(self, before: datetime) -> int:
+        """Delete every recommendation created before ``before``; how many went."""
+        with self._engine.begin() as conn:
+            return int(
+                conn.execute(
+                    delete(recommendations).where(recommendations.c.created_at < before)
+                ).rowcount
+            )
 
 
 class SqlServiceSettings:

@@ -6,10 +6,35 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Text, TypeDecorator
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.engine import Dialect
 
-__all__ = ["UTCDateTime", "api_tokens", "metadata", "recommendations", "service_settings"]
+__all__ = [
+    "DEFAULT_TENANT_ID",
+    "UTCDateTime",
+    "api_tokens",
+    "audit_log",
+    "metadata",
+    "recommendations",
+    "service_settings",
+    "tenant_keys",
+    "tenants",
+]
+
+# The tenant that the static tokens (CDE_API_TOKENS and the generated ones) act for.
+DEFAULT_TENANT_ID = "default"
 
 metadata = MetaData()
 
@@ -40,6 +65,7 @@ recommendations = Table(
     "recommendations",
     metadata,
     Column("id", String(36), primary_key=True),
+    Column("tenant_id", String(36), nullable=False, server_default=DEFAULT_TENANT_ID),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("loan_id", String(255), nullable=False),
     Column("customer_id", String(255), nullable=False),
@@ -56,9 +82,11 @@ recommendations = Table(
     Column("user_role", String(100), nullable=True),
     Column("claimed_ip", String(100), nullable=True),  # the caller's `IP` header
     Column("remote_addr", String(100), nullable=True),  # the socket peer
-    Index("ix_recommendations_loan_id", "loan_id", "id"),
-    Index("ix_recommendations_customer_id", "customer_id", "id"),
-    Index("ix_recommendations_status", "status", "id"),
+    Index("ix_recommendations_tenant", "tenant_id", "id"),
+    Index("ix_recommendations_tenant_loan", "tenant_id", "loan_id", "id"),
+    Index("ix_recommendations_tenant_customer", "tenant_id", "customer_id", "id"),
+    Index("ix_recommendations_tenant_status", "tenant_id", "status", "id"),
+    Index("ix_recommendations_created_at", "created_at"),
 )
 
 # Process-wide switches that must take effect at once in every process (e.g. the service
@@ -79,4 +107,57 @@ api_tokens = Table(
     Column("token_sha256", String(64), nullable=False, unique=True),
     Column("label", String(100), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Cooperatives sharing one deployment. ``total_quota`` None means unlimited; the quota is
+# spent with one conditional UPDATE so concurrent requests can never overspend it.
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("active", Boolean, nullable=False),
+    Column("total_quota", Integer, nullable=True),
+    Column("used_quota", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# A tenant's API keys, stored as SHA-256 only; ``prefix`` lets a person tell keys apart.
+tenant_keys = Table(
+    "tenant_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant_id", String(36), ForeignKey("tenants.id"), nullable=False),
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Index("ix_tenant_keys_tenant", "tenant_id"),
+)
+
+# Append-only audit trail, one row per request, accepted or refused. Each row carries the
+# hash of the one before (``prev_hash``) and its own (``hash``), so an altered or deleted
+# row breaks the chain where it happened (``cde audit verify``).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("tenant_id", String(36), nullable=True),
+    Column("user_id", String(255), nullable=True),
+    Column("user_name", String(255), nullable=True),  # masked
+    Column("user_role", String(100), nullable=True),
+    Column("claimed_ip", String(100), nullable=True),
+    Column("remote_addr", String(100), nullable=True),
+    Column("method", String(10), nullable=False),
+    Column("route", String(255), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("outcome", String(40), nullable=False),
+    Column("record_id", String(36), nullable=True),
+    Column("body_sha256", String(64), nullable=True),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    Index("ix_audit_log_at", "at"),
 )

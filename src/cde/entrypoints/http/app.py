@@ -440,9 +440,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             components = spec.setdefault("components", {}).setdefault("schemas", {})
             components.update(schema.pop("$defs", {}))
             components["Application"] = schema
-            spec["components"]["securitySchemes"] = {
-                "bearer": {"type": "http", "scheme": "bearer"}
-            }
+            spec["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             for path, operations in spec["paths"].items():
                 if path.startswith("/kocek/"):
                     for operation in operations.values():
