@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
 
@@ -145,7 +145,7 @@ def _money(value: object) -> int:
     amount = numbers.parse_number(value)
     if amount < 0:
         raise ParseError("money", "an amount of zero or more rupiah", value)
-    return int(amount.to_integral_value())
+    return int(amount.to_integral_value(ROUND_HALF_UP))
 
 
 def _count(value: object) -> int:
@@ -393,6 +393,8 @@ class Application(_Model):
             }
             if any(data.get(key, 0) is None for key in empty):
                 data = {k: (empty[k] if v is None and k in empty else v) for k, v in data.items()}
+            if "application" in data and data["application"] is None:
+                data = {k: v for k, v in data.items() if k != "application"}  # "is required"
         return data
 
 

@@ -30,7 +30,14 @@ from typing import Any
 from cde.domain import text
 from cde.domain.text import Lang, Text
 
-__all__ = ["CONDITIONS", "CONDITION_TEXT", "MESSAGES", "QUALITY_MESSAGES", "render"]
+__all__ = [
+    "CONDITIONS",
+    "CONDITION_TEXT",
+    "MESSAGES",
+    "QUALITY_MESSAGES",
+    "REQUIREMENTS",
+    "render",
+]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # --- Character -------------------------------------------------------------------
@@ -107,10 +114,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Age {age}, below the minimum age of {min_age}.",
     ),
     "AGE_AT_MATURITY_EXCEEDED": (
-        "Usia {age} tahun; dengan tenor yang diminta menjadi {age_at_maturity} tahun saat jatuh "
-        "tempo, melebihi batas {max_age} tahun: tenor paling lama {max_tenor_months} bulan.",
-        "Age {age}; the requested term would end at {age_at_maturity}, above the limit of "
-        "{max_age}: the term can be at most {max_tenor_months} months.",
+        "Usia {age} tahun: tenor {tenure_months} bulan yang diminta berakhir setelah batas usia "
+        "{max_age} tahun saat jatuh tempo; tenor paling lama {max_tenor_months} bulan.",
+        "Age {age}: the requested {tenure_months}-month term would end after the age limit of "
+        "{max_age} at maturity; the term can be at most {max_tenor_months} months.",
     ),
     "AGE_LIMIT_REACHED": (
         "Usia {age} tahun: batas usia {max_age} tahun saat jatuh tempo tidak menyisakan tenor.",
@@ -257,8 +264,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "No collateral: the amount is within the unsecured limit of {limit_rp}.",
     ),
     "COLLATERAL_ITEM": (
-        "{name} ({kind}): nilai {value_rp}, diakui {recognition_pct} = {recognised_rp}.",
-        "{name} ({kind}): value {value_rp}, recognised at {recognition_pct} = {recognised_rp}.",
+        "{name} ({kind}): nilai {value_rp} × {recognition_pct}{factors} = diakui {recognised_rp}.",
+        "{name} ({kind}): value {value_rp} × {recognition_pct}{factors} = recognised "
+        "{recognised_rp}.",
     ),
     "COLLATERAL_UNVERIFIED": (
         "{name} belum diverifikasi: nilai pengakuannya hanya dihitung {factor_pct}.",
@@ -410,6 +418,10 @@ QUALITY_MESSAGES: dict[str, tuple[str, str]] = {
         "Nilai {name} {value_rp} di luar rentang taksiran {low_rp}–{high_rp}.",
         "The value of {name}, {value_rp}, is outside its estimated price {low_rp}–{high_rp}.",
     ),
+    "DQ_VALUE_BELOW_ESTIMATE": (
+        "Nilai {name} {value_rp} di bawah taksiran minimum {low_rp}.",
+        "The value of {name}, {value_rp}, is below its minimum estimated price {low_rp}.",
+    ),
     "DQ_RECOGNITION_ABOVE_POLICY": (
         "Persentase pengakuan {name} {recognition_pct} lebih tinggi dari kebijakan "
         "{policy_pct} untuk jenis agunan ini; yang dipakai {policy_pct}.",
@@ -514,6 +526,13 @@ QUALITY_MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+# What every disbursement secured by such collateral needs (standard documentation, not a
+# condition that holds back an outright approval).
+REQUIREMENTS: dict[str, str] = {
+    "COLLATERAL_BIND_HT": "BIND_HAK_TANGGUNGAN",
+    "COLLATERAL_BIND_FIDUCIA": "BIND_FIDUCIA",
+}
+
 # Which findings put a condition on an approval.
 CONDITIONS: dict[str, str] = {
     "KYC_NOT_DONE": "COMPLETE_KYC",
@@ -524,8 +543,6 @@ CONDITIONS: dict[str, str] = {
     "COLLATERAL_UNVERIFIED": "VERIFY_COLLATERAL",
     "COLLATERAL_VERIFICATION_UNKNOWN": "VERIFY_COLLATERAL",
     "COLLATERAL_TAX_UNPAID": "PAY_COLLATERAL_TAX",
-    "COLLATERAL_BIND_HT": "BIND_HAK_TANGGUNGAN",
-    "COLLATERAL_BIND_FIDUCIA": "BIND_FIDUCIA",
     "INTEREST_ABOVE_CEILING": "LOWER_INTEREST",
     "MEMBERSHIP_SHORT": "GUARANTOR",
     "PLAFON_REDUCED": "ACCEPT_REDUCED_PLAFON",

@@ -9,10 +9,11 @@ Sizing, in order:
    affordable instalment repays over that longest term, what the collateral supports, the
    policy's multiple of annual income and the policy maximum — rounded down to the policy's
    step (the requested amount itself is never rounded);
-3. the recommended tenor is the shortest term from the requested one (or the longest
-   allowed, if the request exceeds it) up to the longest allowed at which the instalment is
-   affordable. The engine never shortens a term the member asked for to raise the
-   instalment; it extends it only when needed.
+3. the recommended tenor is the shortest term at which the instalment is affordable,
+   among the requested one (or the longest allowed, if the request exceeds it), the
+   multiples of the policy's ``step_months`` above it, and the longest allowed. The engine
+   never shortens a term the member asked for to raise the instalment; it extends it only
+   when needed, to a round term.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from cde.domain.assessments import Assessed
-from cde.domain.catalogue import CONDITIONS
+from cde.domain.catalogue import CONDITIONS, REQUIREMENTS
 from cde.domain.facts import Facts
 from cde.domain.findings import Dimension, Finding, QualityFlag, Severity
 from cde.domain.loan_math import instalment, max_principal
@@ -65,26 +66,45 @@ class Decision:
     installment: int
     findings: list[Finding] = field(default_factory=list)  # decision-level findings
     conditions: list[Condition] = field(default_factory=list)
+    requirements: list[Condition] = field(default_factory=list)  # standard, e.g. bind collateral
     reasons: list[Finding] = field(default_factory=list)
     limits: dict[str, int | None] = field(default_factory=dict)
+    sized_plafon: int | None = None  # the plafon sizing arrived at, before any decline
 
 
-def _shortest_affordable(facts: Facts, plafon: int, low: int, high: int, affordable: int) -> int:
-    """Smallest n in [low, high] with instalment <= affordable (instalments fall as n grows)."""
+def _tenor_candidates(low: int, high: int, step: int) -> list[int]:
+    """``low`` (the requested term, or the longest allowed), then each multiple of ``step``
+    above it, then ``high`` — the terms an extension may land on."""
+    candidates = [low]
+    nxt = (low // step + 1) * step
+    while nxt < high:
+        candidates.append(nxt)
+        nxt += step
+    if high > low:
+        candidates.append(high)
+    return candidates
+
+
+def _shortest_affordable(facts: Facts, plafon: int, candidates: list[int], affordable: int) -> int:
+    """The first candidate term with instalment <= affordable (instalments fall as the term
+    grows, so a binary search finds it; the last candidate always qualifies)."""
+    low, high = 0, len(candidates) - 1
     while low < high:
         mid = (low + high) // 2
-        if instalment(plafon, facts.rate_pct, mid, facts.method) <= affordable:
+        if instalment(plafon, facts.rate_pct, candidates[mid], facts.method) <= affordable:
             high = mid
         else:
             low = mid + 1
-    return low
+    return candidates[low]
 
 
-def _conditions(findings: list[Finding], extra: dict[str, Any]) -> list[Condition]:
+def _conditions(
+    findings: list[Finding], extra: dict[str, Any], table: dict[str, str] = CONDITIONS
+) -> list[Condition]:
     out: list[Condition] = []
     seen: set[tuple[str, str]] = set()
     for f in findings:
-        code = CONDITIONS.get(f.code)
+        code = table.get(f.code)
         if code is None:
             continue
         key = (code, str(f.params.get("name", "")))
@@ -173,9 +193,11 @@ def decide(
     if plafon < rules.min_plafon or plafon <= 0:
         decision = decline("DECLINE_BELOW_MIN_PLAFON", max_rp=plafon, min_rp=rules.min_plafon)
         decision.limits = limits
+        decision.sized_plafon = plafon
         return decision
 
-    tenure = _shortest_affordable(facts, plafon, low_tenor, max_tenor, affordable)
+    candidates = _tenor_candidates(low_tenor, max_tenor, policy.tenor.step_months)
+    tenure = _shortest_affordable(facts, plafon, candidates, affordable)
     installment = instalment(plafon, facts.rate_pct, tenure, facts.method)
 
     if binding is not None:
@@ -245,6 +267,8 @@ def decide(
         installment,
         findings=own,
         conditions=conditions,
+        requirements=_conditions(findings, extra, REQUIREMENTS),
         reasons=_reasons(own, findings, policy, [], declined=False),
         limits=limits,
+        sized_plafon=plafon,
     )

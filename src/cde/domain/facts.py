@@ -13,9 +13,23 @@ from decimal import Decimal
 from cde.domain.application import Application, IncomeItem
 from cde.domain.findings import QualityFlag
 from cde.domain.loan_math import InterestMethod, instalment
+from cde.domain.text import Text
 from cde.policies.model import Policy, PurposeCategory
 
-__all__ = ["Facts", "add_months", "age_on", "derive_facts", "months_between"]
+__all__ = [
+    "METHOD_NAMES",
+    "Facts",
+    "add_months",
+    "age_on",
+    "derive_facts",
+    "months_between",
+]
+
+METHOD_NAMES = {
+    "flat": Text("bunga flat", "flat rate"),
+    "efektif": Text("bunga efektif/menurun", "declining balance"),
+    "anuitas": Text("bunga anuitas", "annuity"),
+}
 
 _PRODUCTIVE: frozenset[str] = frozenset({"modal_kerja", "investasi", "produktif"})
 
@@ -122,7 +136,7 @@ def resolve_method(app: Application, policy: Policy) -> tuple[InterestMethod, Qu
                 {
                     "code": req.loan_interest_method,
                     "label": req.loan_interest_method_label,
-                    "method": by_code.value,
+                    "method": METHOD_NAMES[by_code.value],
                 },
             )
         return by_code, None
@@ -130,10 +144,12 @@ def resolve_method(app: Application, policy: Policy) -> tuple[InterestMethod, Qu
         return by_label, QualityFlag(
             field,
             "DQ_INTEREST_METHOD_FROM_LABEL",
-            {"label": req.loan_interest_method_label, "method": by_label.value},
+            {"label": req.loan_interest_method_label, "method": METHOD_NAMES[by_label.value]},
         )
     method = policy.interest.default_method
-    return method, QualityFlag(field, "DQ_INTEREST_METHOD_MISSING", {"method": method.value})
+    return method, QualityFlag(
+        field, "DQ_INTEREST_METHOD_MISSING", {"method": METHOD_NAMES[method.value]}
+    )
 
 
 def derive_facts(app: Application, policy: Policy, today: date) -> tuple[Facts, QualityFlag | None]:

@@ -140,6 +140,13 @@ def memo(
             add(f"{i}. {render(CONDITION_TEXT[c.code], c.params, lang)}")
         add("")
 
+    if d.requirements:
+        add(f"#### {'Persyaratan pencairan' if idn else 'Disbursement requirements'}")
+        add("")
+        for c in d.requirements:
+            add(f"- {render(CONDITION_TEXT[c.code], c.params, lang)}")
+        add("")
+
     add(f"#### {'Penilaian 5C' if idn else '5C assessment'}")
     add("")
     add(

@@ -22,16 +22,19 @@ NIK_LENGTH = 16
 
 def nik_birth_date(nik: str, birth: date | None) -> tuple[date | None, Gender | None]:
     """The birth date and gender encoded in a 16-digit NIK (digits 7-12: DDMMYY, day + 40
-    for women). The century comes from the recorded date of birth when there is one."""
+    for women). The century comes from the recorded date of birth when there is one;
+    otherwise the 1900s, or the 2000s when only those make the date valid (29 Feb 2000)."""
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     gender = Gender.FEMALE if day > 40 else Gender.MALE
     if day > 40:
         day -= 40
-    century = (birth.year // 100) * 100 if birth is not None else 1900
-    try:
-        return date(century + yy, month, day), gender
-    except ValueError:
-        return None, gender
+    centuries = [(birth.year // 100) * 100] if birth is not None else [1900, 2000]
+    for century in centuries:
+        try:
+            return date(century + yy, month, day), gender
+        except ValueError:
+            continue
+    return None, gender
 
 
 def nik_flags(nik: str, birth: date | None, gender: Gender | None) -> list[QualityFlag]:
@@ -72,13 +75,14 @@ _NIK_PROBLEMS = {
     "DQ_NIK_NOT_DIGITS": Text("mengandung karakter selain angka", "contains non-digits"),
     "DQ_NIK_DATE_INVALID": Text("bagian tanggal lahirnya bukan tanggal", "no valid birth date"),
     "DQ_NIK_BIRTHDATE_MISMATCH": Text("tidak cocok dengan tanggal lahir", "birth date differs"),
-    "DQ_NIK_GENDER_MISMATCH": Text("tidak cocok dengan jenis kelamin", "gender code differs"),
 }
 
 
-def nik_problem(nik: str, birth: date | None, gender: Gender | None) -> Text | None:
-    """Why a NIK is not valid, in both languages, or None when it is sound."""
-    flags = nik_flags(nik, birth, gender)
+def nik_problem(nik: str, birth: date | None) -> Text | None:
+    """Why a NIK is not valid, in both languages, or None when it is sound. The gender
+    code is deliberately not consulted: a gender mismatch is a data-quality flag only, so
+    that gender can never change a score."""
+    flags = nik_flags(nik, birth, None)
     if not flags:
         return None
     first = flags[0]
@@ -191,7 +195,15 @@ def check_quality(app: Application, facts: Facts, policy: Policy) -> list[Qualit
                     )
         if item.value is not None and item.estimated_price is not None:
             low, high = item.estimated_price.low, item.estimated_price.high
-            if item.value < low or (high is not None and item.value > high):
+            if high is None and item.value < low:
+                out.append(
+                    QualityFlag(
+                        f"{where}.value",
+                        "DQ_VALUE_BELOW_ESTIMATE",
+                        {"name": name, "value_rp": item.value, "low_rp": low},
+                    )
+                )
+            elif high is not None and not low <= item.value <= high:
                 out.append(
                     QualityFlag(
                         f"{where}.value",

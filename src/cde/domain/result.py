@@ -53,6 +53,10 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
                 {"code": c.code, "message": render(CONDITION_TEXT[c.code], c.params, lang)}
                 for c in d.conditions
             ],
+            "requirements": [
+                {"code": c.code, "message": render(CONDITION_TEXT[c.code], c.params, lang)}
+                for c in d.requirements
+            ],
             "reasons": [
                 {
                     "code": f.code,
@@ -62,6 +66,8 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
                 }
                 for f in d.reasons
             ],
+            "sized_plafon": d.sized_plafon,
+            "limits": d.limits,
         },
         "assessment": {
             "score": ev.overall,

@@ -84,17 +84,29 @@ def rupiah(value: int | float | Decimal, lang: Lang) -> str:
     return "Rp " + f"{amount:,}".translate(_DATA[lang][0])
 
 
+def _tenths(value: int | float | Decimal) -> Decimal:
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return exact.quantize(_TENTH, ROUND_HALF_UP)
+
+
+_TENTH = Decimal("0.1")
+_HUNDREDTH = Decimal("0.01")
+
+
 def percent(value: int | float | Decimal, lang: Lang) -> str:
-    """Percent points with one decimal, dropped when whole: ``45,2%``, ``30%``."""
-    rounded = round(float(value), 1)
-    if rounded.is_integer():
+    """Percent points to one decimal (half up), dropped when whole: ``45,2%``, ``30%``."""
+    if type(value) is int:
+        return f"{value:,}%".translate(_DATA[lang][0])
+    rounded = _tenths(value)
+    if rounded == rounded.to_integral_value():
         return f"{int(rounded):,}%".translate(_DATA[lang][0])
     return f"{rounded:,.1f}%".translate(_DATA[lang][0])
 
 
 def ratio(value: float | Decimal, lang: Lang) -> str:
-    """A multiple with one decimal: ``2,8×``."""
-    return f"{round(float(value), 1):,.1f}×".translate(_DATA[lang][0])
+    """A multiple to two decimals (half up): ``2,78×`` (so 3,01× never reads as 3,0×)."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return f"{exact.quantize(_HUNDREDTH, ROUND_HALF_UP):,.2f}×".translate(_DATA[lang][0])
 
 
 def months(value: int, lang: Lang) -> str:

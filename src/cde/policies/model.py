@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from cde.domain.findings import Severity
 from cde.domain.loan_math import InterestMethod
@@ -106,6 +106,9 @@ class InterestPolicy(_Strict):
 
 class TenorPolicy(_Strict):
     min_months: Annotated[int, Field(ge=1)]
+    # When the term must be extended, it grows to the next multiple of this many months
+    # (6: 24 → 30 → 36), never past the longest allowed term.
+    step_months: Annotated[int, Field(ge=1, le=60)]
     max_months: dict[PurposeCategory, Annotated[int, Field(ge=1, le=600)]]
 
     @model_validator(mode="after")
@@ -227,6 +230,7 @@ class Policy(_Strict):
     name: Annotated[str, Field(min_length=1)]
     version: Annotated[str, Field(min_length=1)]
     description: str = ""
+    reasons: dict[str, ReasonPolicy]  # first, so that `decision` can be checked against it
     weights: Weights
     grades: Grades
     decision: DecisionPolicy
@@ -237,7 +241,6 @@ class Policy(_Strict):
     capital: CapitalPolicy
     collateral: CollateralPolicy
     condition: ConditionPolicy
-    reasons: dict[str, ReasonPolicy]
 
     @cached_property
     def reason_points(self) -> dict[str, int]:
@@ -254,9 +257,14 @@ class Policy(_Strict):
         """Reason code -> severity name, as the result object writes it."""
         return {code: r.severity.value for code, r in self.reasons.items()}
 
-    @model_validator(mode="after")
-    def _knockouts_are_reasons(self) -> Policy:
-        unknown = [code for code in self.decision.knockouts if code not in self.reasons]
-        if unknown:
-            raise ValueError(f"decision.knockouts names unknown reason codes: {unknown}")
-        return self
+    @field_validator("decision")
+    @classmethod
+    def _knockouts_are_reasons(
+        cls, decision: DecisionPolicy, info: ValidationInfo
+    ) -> DecisionPolicy:
+        reasons = info.data.get("reasons")
+        if reasons is not None:
+            unknown = [code for code in decision.knockouts if code not in reasons]
+            if unknown:
+                raise ValueError(f"knockouts names unknown reason codes: {unknown}")
+        return decision

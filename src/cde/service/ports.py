@@ -51,6 +51,7 @@ class Recommendation:
     policy_version: str | None
     engine_version: str
     caller: Caller
+    tenant_id: str = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,13 @@ class RecommendationRepository(Protocol):
     def add(self, record: Recommendation) -> None:
         """Store durably; returns only after the record is committed."""
 
-    def get(self, record_id: str) -> Recommendation | None: ...
+    def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+        """The record, if it exists and (when ``tenant_id`` is given) belongs to the tenant."""
 
     def list(
         self,
         *,
+        tenant_id: str | None = None,
         loan_id: str | None,
         customer_id: str | None,
         status: str | None,

@@ -29,11 +29,22 @@ from cde.service.ports import (
     TokenStore,
 )
 
-__all__ = ["SERVICE_ENABLED", "Recommender", "ServiceSwitch", "Tokens", "token_digest"]
+__all__ = [
+    "SERVICE_ENABLED",
+    "QuotaExhaustedError",
+    "Recommender",
+    "ServiceSwitch",
+    "Tokens",
+    "token_digest",
+]
 
 log = logging.getLogger("cde.service")
 
 SERVICE_ENABLED = "service_enabled"
+
+
+class QuotaExhaustedError(Exception):
+    """The tenant's quota is used up; nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +71,22 @@ class Recommender:
         self.new_id = new_id
 
     def recommend(
-        self, body: bytes, raw: dict[str, Any], caller: Caller, lang: Lang
+        self,
+        body: bytes,
+        raw: dict[str, Any],
+        caller: Caller,
+        lang: Lang,
+        *,
+        tenant_id: str = "default",
+        spend: Callable[[], bool] | None = None,
+        refund: Callable[[], None] | None = None,
     ) -> Recommended:
-        """Raises InvalidApplicationError for unreadable input (nothing is stored then)."""
+        """Evaluate, spend one unit of the tenant's quota, store; answer once committed.
+
+        Raises InvalidApplicationError for unreadable input and QuotaExhaustedError when
+        the quota is used up; in both cases nothing is stored or spent. If storing fails
+        the quota unit is given back.
+        """
         now = self.clock()
         result = evaluate(
             raw, policy=self.policy, today=now.astimezone(self.zone).date(), lang=lang
@@ -81,12 +105,26 @@ class Recommender:
             policy_version=self.policy.version,
             engine_version=__version__,
             caller=caller,
+            tenant_id=tenant_id,
         )
-        self.repository.add(record)
+        if spend is not None and not spend():
+            raise QuotaExhaustedError(tenant_id)
+        try:
+            self.repository.add(record)
+        except Exception:
+            if refund is not None:
+                refund()
+            raise
         return Recommended(record, result)
 
     def record_failure(
-        self, body: bytes, raw: dict[str, Any], caller: Caller, lang: Lang, error: str
+        self,
+        body: bytes,
+        raw: dict[str, Any],
+        caller: Caller,
+        lang: Lang,
+        error: str,
+        tenant_id: str = "default",
     ) -> Recommendation:
         """Keep an accepted application whose evaluation failed unexpectedly."""
         record = Recommendation(
@@ -103,12 +141,13 @@ class Recommender:
             policy_version=self.policy.version,
             engine_version=__version__,
             caller=caller,
+            tenant_id=tenant_id,
         )
         self.repository.add(record)
         return record
 
-    def get(self, record_id: str) -> Recommendation | None:
-        return self.repository.get(record_id)
+    def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+        return self.repository.get(record_id, tenant_id)
 
     def purge(self, before: datetime) -> int:
         """Delete recommendations created before ``before`` (data retention)."""
@@ -117,6 +156,7 @@ class Recommender:
     def list(
         self,
         *,
+        tenant_id: str | None = None,
         loan_id: str | None,
         customer_id: str | None,
         status: str | None,
@@ -124,6 +164,7 @@ class Recommender:
         limit: int,
     ) -> Page:
         return self.repository.list(
+            tenant_id=tenant_id,
             loan_id=loan_id,
             customer_id=customer_id,
             status=status,

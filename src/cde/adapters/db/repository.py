@@ -29,6 +29,7 @@ def _row(record: Recommendation) -> dict[str, Any]:
     c = record.caller
     return {
         "id": record.id,
+        "tenant_id": record.tenant_id,
         "created_at": record.created_at,
         "loan_id": record.loan_id,
         "customer_id": record.customer_id,
@@ -110,11 +111,12 @@ class SqlRecommendations:
             with self._engine.begin() as conn:
                 conn.execute(insert(recommendations), row)
 
-    def get(self, record_id: str) -> Recommendation | None:
+    def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+        query = select(recommendations).where(recommendations.c.id == record_id)
+        if tenant_id is not None:
+            query = query.where(recommendations.c.tenant_id == tenant_id)
         with self._engine.connect() as conn:
-            row = conn.execute(
-                select(recommendations).where(recommendations.c.id == record_id)
-            ).first()
+            row = conn.execute(query).first()
         if row is None:
             return None
         m = row._mapping
@@ -138,11 +140,13 @@ class SqlRecommendations:
                 claimed_ip=m["claimed_ip"],
                 remote_addr=m["remote_addr"],
             ),
+            tenant_id=m["tenant_id"],
         )
 
     def list(
         self,
         *,
+        tenant_id: str | None = None,
         loan_id: str | None,
         customer_id: str | None,
         status: str | None,
@@ -151,6 +155,8 @@ class SqlRecommendations:
     ) -> Page:
         t = recommendations.c
         where = []
+        if tenant_id is not None:
+            where.append(t.tenant_id == tenant_id)
         if loan_id is not None:
             where.append(t.loan_id == loan_id)
         if customer_id is not None:

@@ -61,7 +61,7 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
     if c.nik is None or c.nik == "":
         add("NIK_MISSING")
     else:
-        problem = nik_problem(c.nik, c.birth.date if c.birth else None, c.gender)
+        problem = nik_problem(c.nik, c.birth.date if c.birth else None)
         if problem is None:
             add("NIK_VALID")
         else:
@@ -103,7 +103,7 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
             add(
                 "AGE_AT_MATURITY_EXCEEDED",
                 age=facts.age,
-                age_at_maturity=age_at_maturity,
+                tenure_months=facts.tenure,
                 max_age=rules.max_age_at_maturity,
                 max_tenor_months=facts.months_to_age_limit,
             )

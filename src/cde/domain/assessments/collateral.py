@@ -2,21 +2,21 @@
 
 Each item's recognised value is its market value (``value``, else the low end of
 ``estimated_price``) times the policy's recognition percentage for its code (a
-conservative default for a code the policy does not know), reduced further when the item
-is unverified (or its verification is not stated) or its tax is unpaid. The declared
-``recognition`` and ``recognition_value`` are not trusted; disagreements are data-quality
-flags.
+conservative default for a code the policy does not know) — or the lender's own declared
+``recognition`` when that is stricter — reduced further when the item is unverified (or
+its verification is not stated) or its tax is unpaid. The declared ``recognition_value``
+is not trusted; disagreements are data-quality flags.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts
 from cde.domain.findings import Finding
-from cde.domain.text import Text
+from cde.domain.text import Text, percent
 from cde.policies.model import Policy
 
 __all__ = ["assess_collateral"]
@@ -43,20 +43,39 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
             continue
         known = rules.lookup(item.code) or rules.lookup(item.type)
         if known is None:
-            pct = rules.unknown_recognition_pct
+            policy_pct = rules.unknown_recognition_pct
             kind = _UNKNOWN_KIND
             code = None
-            add("COLLATERAL_UNKNOWN_CODE", name=name, code=item.code or "—", recognition_pct=pct)
+            add(
+                "COLLATERAL_UNKNOWN_CODE",
+                name=name,
+                code=item.code or "—",
+                recognition_pct=policy_pct,
+            )
         else:
             code, ctype = known
-            pct = ctype.recognition_pct
+            policy_pct = ctype.recognition_pct
             kind = Text(ctype.label_id, ctype.label_en)
+        # The policy's percentage is a ceiling: a stricter percentage the lender declared
+        # itself is respected.
+        pct = policy_pct
+        if item.recognition is not None and 0 <= item.recognition < policy_pct:
+            pct = item.recognition
         recognised = Decimal(value) * pct / 100
+        factors_id: list[str] = []
+        factors_en: list[str] = []
         if item.is_verified is not True:  # unverified, or not stated: counts for less
             recognised = recognised * rules.unverified_factor_pct / 100
+            shown = percent(rules.unverified_factor_pct, "id")
+            factors_id.append(f" × {shown} (belum diverifikasi)")
+            factors_en.append(f" × {percent(rules.unverified_factor_pct, 'en')} (unverified)")
         if item.is_tax_paid is False:
             recognised = recognised * rules.tax_unpaid_factor_pct / 100
-        recognised = recognised.to_integral_value()
+            factors_id.append(
+                f" × {percent(rules.tax_unpaid_factor_pct, 'id')} (pajak belum dibayar)"
+            )
+            factors_en.append(f" × {percent(rules.tax_unpaid_factor_pct, 'en')} (tax unpaid)")
+        recognised = recognised.to_integral_value(ROUND_HALF_UP)
         total += recognised
         add(
             "COLLATERAL_ITEM",
@@ -64,6 +83,7 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
             kind=kind,
             value_rp=value,
             recognition_pct=pct,
+            factors=Text("".join(factors_id), "".join(factors_en)),
             recognised_rp=recognised,
         )
         if item.is_verified is False:
@@ -80,7 +100,26 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
             add("COLLATERAL_BIND_HT", name=name)
         elif known is not None and known[1].kind == "vehicle":
             add("COLLATERAL_BIND_FIDUCIA", name=name)
-        items.append({"name": name, "code": code, "value": value, "recognised": int(recognised)})
+        declared_expected = (
+            int((Decimal(item.value) * item.recognition / 100).to_integral_value(ROUND_HALF_UP))
+            if item.value is not None and item.recognition is not None
+            else None
+        )
+        items.append(
+            {
+                "name": name,
+                "code": code,
+                "value": value,
+                "policy_recognition_pct": float(policy_pct),
+                "recognition_pct": float(pct),
+                "declared_recognition_pct": (
+                    float(item.recognition) if item.recognition is not None else None
+                ),
+                "declared_recognition_value": item.recognition_value,
+                "declared_value_times_pct": declared_expected,
+                "recognised": int(recognised),
+            }
+        )
 
     recognised_total = int(total)
     coverage = round(recognised_total * 100 / facts.plafon, 2)

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
-from cde.domain.facts import Facts
+from cde.domain.facts import METHOD_NAMES, Facts
 from cde.domain.findings import Finding
 from cde.domain.text import Text
 from cde.policies.model import Policy
 
 __all__ = ["METHOD_NAMES", "PURPOSE_NAMES", "assess_condition"]
 
-METHOD_NAMES = {
-    "flat": Text("bunga flat", "flat rate"),
-    "efektif": Text("bunga efektif/menurun", "declining balance"),
-    "anuitas": Text("bunga anuitas", "annuity"),
-}
 PURPOSE_NAMES = {
     "konsumtif": Text("konsumtif", "consumption"),
     "modal_kerja": Text("modal kerja", "working capital"),

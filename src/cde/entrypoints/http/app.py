@@ -251,7 +251,10 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         lang = language(request.headers.get("accept-language"))
         key = {404: "route_missing", 405: "method"}.get(exc.status_code)
         text = message(key, lang) if key else str(exc.detail)
-        return _fail(exc.status_code, text, text)
+        response = _fail(exc.status_code, text, text)
+        if exc.headers:
+            response.headers.update(exc.headers)  # e.g. Allow on a 405
+        return response
 
     def _unavailable(request: Request, exc: DBAPIError) -> Response:
         log.error("database unavailable (request %s): %s", _request_id(request), exc.orig)
@@ -268,7 +271,10 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             return _unavailable(request, exc)
         log.exception("unexpected error (request %s)", _request_id(request))
         lang = language(request.headers.get("accept-language"))
-        return _fail(500, message("internal", lang), f"request id {_request_id(request)}")
+        response = _fail(500, message("internal", lang), f"request id {_request_id(request)}")
+        # This handler runs outside the request-id middleware: set the header here too.
+        response.headers["x-request-id"] = _request_id(request)
+        return response
 
     # --- routes ----------------------------------------------------------------------------
 
@@ -291,7 +297,6 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 "content": {
                     "application/json": {
                         "schema": {"$ref": "#/components/schemas/Application"},
-                        "example": _SEED,
                     }
                 },
             }
@@ -445,6 +450,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 if path.startswith("/kocek/"):
                     for operation in operations.values():
                         operation["security"] = [{"bearer": []}]
+            # The seed as the example, set after generation so its nulls survive.
+            post = spec["paths"]["/kocek/cde/credit-recommendation"]["post"]
+            post["requestBody"]["content"]["application/json"]["example"] = _SEED
             app.openapi_schema = spec
         return app.openapi_schema
 
