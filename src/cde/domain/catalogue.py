@@ -325,6 +325,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tujuan {purpose} (konsumtif): pembayaran sepenuhnya bergantung pada penghasilan yang ada.",
         "Purpose {purpose} (consumption): repayment rests entirely on existing income.",
     ),
+    "PURPOSE_OTHER": (
+        "Tujuan {purpose} (lainnya): bukan pinjaman produktif; pembayaran bergantung pada "
+        "penghasilan yang ada.",
+        "Purpose {purpose} (other): not a productive loan; repayment rests on existing income.",
+    ),
     "PURPOSE_UNKNOWN": (
         "Tujuan pinjaman tidak diisi atau tidak dikenal{purpose}.",
         "The loan purpose is missing or not recognised{purpose}.",

@@ -7,6 +7,7 @@ setting's dotted path (``capacity.dsr_watch_pct``) and what was expected. Nothin
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
@@ -204,21 +205,38 @@ class ConditionPolicy(_Strict):
     purposes: dict[str, PurposeCategory]
 
     @cached_property
-    def _by_length(self) -> list[tuple[str, PurposeCategory]]:
-        return sorted(self.purposes.items(), key=lambda kv: -len(kv[0]))
+    def _patterns(self) -> list[tuple[re.Pattern[str], PurposeCategory]]:
+        ordered = sorted(self.purposes.items(), key=lambda kv: -len(kv[0]))
+        return [
+            (re.compile(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])"), category)
+            for phrase, category in ordered
+        ]
 
     def category(self, purpose: str | None) -> PurposeCategory | None:
-        """The category a free-text purpose names, or None when nothing matches."""
+        """The category a free-text purpose names, or None when nothing matches.
+
+        Phrases match whole words; a productive phrase that is negated ("non produktif",
+        "tidak untuk usaha", "bukan modal kerja") means a consumption loan.
+        """
         if not purpose:
             return None
         key = " ".join(purpose.lower().replace("_", " ").split())
         found = self.purposes.get(key)
-        if found is not None:
+        if found is not None and not _NEGATED.match(key):
             return found
-        for phrase, category in self._by_length:
-            if phrase in key:
-                return category
+        for pattern, category in self._patterns:
+            match = pattern.search(key)
+            if match is None:
+                continue
+            if category in _PRODUCTIVE and _NEGATION_BEFORE.search(key[: match.start()]):
+                return "konsumtif"
+            return category
         return None
+
+
+_PRODUCTIVE = frozenset({"modal_kerja", "investasi", "produktif"})
+_NEGATION_BEFORE = re.compile(r"(?:^|[^a-z])(?:non|tidak|bukan|not|tanpa)(?:[\s-]+untuk)?[\s-]*$")
+_NEGATED = re.compile(r"^(?:non|tidak|bukan|not)[\s-]")
 
 
 class ReasonPolicy(_Strict):

@@ -51,7 +51,8 @@ def assess_capacity(app: Application, facts: Facts, policy: Policy) -> Assessed:
     rpc = int(Decimal(disposable) * rules.rpc_share_pct / 100) if disposable > 0 else 0
     dsr_room = int(Decimal(income) * rules.sizing_dsr_pct / 100) - existing
     affordable = max(0, min(rpc, dsr_room))
-    dsr = round((existing + requested) * 100 / income, 2) if income > 0 else None
+    exact_dsr = Decimal((existing + requested) * 100) / income if income > 0 else None
+    dsr = float(round(exact_dsr, 2)) if exact_dsr is not None else None
 
     if income <= 0:
         add("INCOME_MISSING")
@@ -86,12 +87,13 @@ def assess_capacity(app: Application, facts: Facts, policy: Policy) -> Assessed:
                 rpc_share_pct=rules.rpc_share_pct,
                 disposable_rp=disposable,
             )
+        assert exact_dsr is not None
         assert dsr is not None
-        if dsr <= rules.dsr_healthy_pct:
+        if exact_dsr <= rules.dsr_healthy_pct:
             add("DSR_HEALTHY", dsr_pct=dsr, limit_pct=rules.dsr_healthy_pct)
-        elif dsr <= rules.dsr_acceptable_pct:
+        elif exact_dsr <= rules.dsr_acceptable_pct:
             add("DSR_ACCEPTABLE", dsr_pct=dsr, limit_pct=rules.dsr_acceptable_pct)
-        elif dsr <= rules.dsr_watch_pct:
+        elif exact_dsr <= rules.dsr_watch_pct:
             add("DSR_WATCH", dsr_pct=dsr, limit_pct=rules.dsr_watch_pct)
         else:
             add("DSR_EXCESSIVE", dsr_pct=dsr, limit_pct=rules.dsr_watch_pct)

@@ -3,6 +3,8 @@ the policy for the purpose, and the amount against income and the policy maximum
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
 from cde.domain.facts import METHOD_NAMES, Facts
@@ -29,10 +31,12 @@ def assess_condition(app: Application, facts: Facts, policy: Policy) -> Assessed
 
     category = PURPOSE_NAMES[facts.purpose_category]
     if facts.purpose and policy.condition.category(facts.purpose) is not None:
-        add(
-            "PURPOSE_PRODUCTIVE" if facts.productive else "PURPOSE_CONSUMPTIVE",
-            purpose=facts.purpose,
-        )
+        if facts.productive:
+            add("PURPOSE_PRODUCTIVE", purpose=facts.purpose)
+        elif facts.purpose_category == "konsumtif":
+            add("PURPOSE_CONSUMPTIVE", purpose=facts.purpose)
+        else:
+            add("PURPOSE_OTHER", purpose=facts.purpose)
     else:
         shown = f" ({facts.purpose})" if facts.purpose else ""
         add("PURPOSE_UNKNOWN", purpose=shown)
@@ -54,10 +58,11 @@ def assess_condition(app: Application, facts: Facts, policy: Policy) -> Assessed
 
     multiple = None
     if facts.income_low > 0:
-        multiple = round(facts.plafon / (facts.income_low * 12), 2)
+        exact = Decimal(facts.plafon) / (facts.income_low * 12)
+        multiple = float(round(exact, 4))
         cap = policy.capacity.max_plafon_to_annual_income
         add(
-            "PLAFON_TO_INCOME_OK" if multiple <= cap else "PLAFON_TO_INCOME_HIGH",
+            "PLAFON_TO_INCOME_OK" if exact <= cap else "PLAFON_TO_INCOME_HIGH",
             plafon_rp=facts.plafon,
             multiple_x=multiple,
             max_x=cap,
