@@ -8,7 +8,6 @@ document them in ``/openapi.json``.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -25,15 +24,20 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Match
 
 from cde import __version__
 from cde.bootstrap import Container, bootstrap
 from cde.domain.application import Application, InvalidApplicationError
-from cde.domain.text import Lang
 from cde.entrypoints.http import schemas
 from cde.entrypoints.http.messages import language, message
+from cde.entrypoints.http.middleware import AuditTrail, BodyLimit, RequestId, SecurityHeaders
+from cde.service.auth import Principal
+from cde.service.instructions import InstructionFileError, resolve_instruction_file
 from cde.service.ports import Caller, Recommendation
+from cde.service.ratelimit import RateLimiter
+from cde.service.recommendations import QuotaExhaustedError
 from cde.settings import Settings
 
 __all__ = ["create_app"]
@@ -74,82 +78,6 @@ class ApiError(Exception):
         self.response = response
 
 
-# --- middleware ----------------------------------------------------------------------------
-
-
-class BodyLimit:
-    """Refuse bodies above ``limit`` bytes with 413, whether announced or streamed."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(scope, receive, send, lang)
-            return
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                return
-            chunk = msg.get("body", b"")
-            size += len(chunk)
-            if size > self.limit:
-                await self._too_large(scope, receive, send, lang)
-                return
-            chunks.append(chunk)
-            more = msg.get("more_body", False)
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send, lang: Lang) -> None:
-        response = _fail(
-            413, message("too_large", lang), f"limit {self.limit} bytes (CDE_MAX_BODY_BYTES)"
-        )
-        await response(scope, receive, send)
-
-
-class RequestId:
-    """Give every request an id (the caller's ``X-Request-ID`` or a new one), echo it in the
-    response and keep it in ``scope['state']`` for logs."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming[:64] if incoming else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
-
-        async def send_with_id(msg: Message) -> None:
-            if msg["type"] == "http.response.start":
-                msg["headers"] = [*msg.get("headers", []), (b"x-request-id", request_id.encode())]
-            await send(msg)
-
-        await self.app(scope, receive, send_with_id)
-
-
 # --- helpers -------------------------------------------------------------------------------
 
 
@@ -161,15 +89,39 @@ def _words(moment: datetime, zone: ZoneInfo) -> str:
     return str(format_datetime(moment, "EEEE d MMMM yyyy HH:mm", tzinfo=zone, locale="id"))
 
 
-def _caller(request: Request) -> Caller:
+def _caller(request: Request, principal: Principal) -> Caller:
+    """Who acts: with a JWT the person in its claims; otherwise the platform's headers."""
     h = request.headers
+    jwt = principal.via == "jwt"
     return Caller(
-        user_id=h.get("user-id"),
-        user_name=h.get("user-name"),
-        user_role=h.get("user-role"),
+        user_id=principal.user_id if jwt else h.get("user-id"),
+        user_name=principal.user_name if jwt else h.get("user-name"),
+        user_role=principal.user_role if jwt else h.get("user-role"),
         claimed_ip=h.get("ip"),
         remote_addr=request.client.host if request.client else None,
     )
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether JSON nesting goes deeper than ``limit`` (iterative: no recursion to abuse)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _set_state(request: Request, **values: Any) -> None:
+    state = request.scope.setdefault("state", {})
+    state.update(values)
 
 
 def _request_id(request: Request) -> str:
@@ -206,26 +158,90 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         lifespan=lifespan,
         default_response_class=JSONBytes,
     )
-    app.add_middleware(BodyLimit, limit=effective.max_body_bytes)
-    app.add_middleware(RequestId)
 
     def c() -> Container:
         return state["c"]
 
+    # Added innermost first: the request id is outermost, then security headers, then
+    # the audit trail (which sees the final status), then the body limit.
+    if effective.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(effective.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "User-ID",
+                "User-Name",
+                "User-Role",
+                "IP",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+        )
+    app.add_middleware(BodyLimit, limit=effective.max_body_bytes)
+    app.add_middleware(AuditTrail, audit=lambda: c().audit)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestId)
+
     # --- dependencies ----------------------------------------------------------------------
 
-    def authenticate(request: Request) -> None:
+    def authenticate(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip() or not c().tokens.valid(token.strip()):
+        principal = None
+        if scheme.lower() == "bearer" and token.strip():
+            principal = c().authenticator.authenticate(token.strip())
+        if principal is None:
             raise ApiError(JSONBytes(UNAUTHENTICATED, status_code=401))
+        _set_state(request, principal=principal)
+        return principal
 
-    def service_on(request: Request) -> None:
-        if not c().switch.enabled():
+    def service_on(request: Request, principal: Principal = Depends(authenticate)) -> Principal:
+        if not c().switch.enabled() or not principal.tenant.active:
+            _set_state(
+                request,
+                audit_outcome="service_off" if principal.tenant.active else "tenant_inactive",
+            )
             msg = message("service_off", language(request.headers.get("accept-language")))
             raise ApiError(_fail(403, msg, msg))
+        wait = c().rate_limiter.check(principal.tenant.id)
+        if wait > 0:
+            _set_state(request, audit_outcome="rate_limited")
+            lang = language(request.headers.get("accept-language"))
+            response = _fail(
+                429, message("rate_limited", lang), f"retry after {RateLimiter.retry_after(wait)} s"
+            )
+            response.headers["Retry-After"] = RateLimiter.retry_after(wait)
+            raise ApiError(response)
+        return principal
 
-    guarded = [Depends(authenticate), Depends(service_on)]
+    def role_allowed(allowed: tuple[str, ...], action: str) -> Any:
+        def check(request: Request, principal: Principal = Depends(service_on)) -> Principal:
+            if not allowed:
+                return principal
+            role = (
+                principal.user_role if principal.via == "jwt" else request.headers.get("user-role")
+            )
+            if role is None or role.strip().lower() not in {r.lower() for r in allowed}:
+                _set_state(request, audit_outcome="role_refused")
+                lang = language(request.headers.get("accept-language"))
+                shown = role or "-"
+                raise ApiError(
+                    _fail(
+                        403, message(f"role_{action}", lang).format(role=shown), f"role {shown!r}"
+                    )
+                )
+            return principal
+
+        return check
+
+    # Dependencies are given as defaults (``= Depends(...)``), not in ``Annotated``: with
+    # postponed annotations FastAPI cannot resolve names local to this factory.
+    may_request = role_allowed(effective.request_roles, "request")
+    may_read = role_allowed(effective.read_roles, "read")
 
     # --- error handlers --------------------------------------------------------------------
 
@@ -253,7 +269,16 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         text = message(key, lang) if key else str(exc.detail)
         response = _fail(exc.status_code, text, text)
         if exc.headers:
-            response.headers.update(exc.headers)  # e.g. Allow on a 405
+            response.headers.update(exc.headers)
+        if exc.status_code == 405:  # Allow lists every method of every route on the path
+            probe = {"type": "http", "path": request.url.path, "method": "OPTIONS"}
+            methods: set[str] = set()
+            for route in app.routes:
+                matched, _ = route.matches(probe)
+                if matched != Match.NONE:
+                    methods |= set(getattr(route, "methods", None) or ())
+            if methods:
+                response.headers["Allow"] = ", ".join(sorted(methods - {"HEAD"}))
         return response
 
     def _unavailable(request: Request, exc: DBAPIError) -> Response:
@@ -280,14 +305,17 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
     @app.post(
         "/kocek/cde/credit-recommendation",
-        dependencies=guarded,
         response_model=schemas.CreatedEnvelope,
         responses={
             400: {"model": schemas.FailEnvelope, "description": "Body is not valid JSON"},
             401: {"model": schemas.UnauthenticatedBody},
-            403: {"model": schemas.FailEnvelope, "description": "Service not active"},
+            403: {
+                "model": schemas.FailEnvelope,
+                "description": "Service or tenant not active, quota used up, or role refused",
+            },
             413: {"model": schemas.FailEnvelope, "description": "Body too large"},
             422: {"model": schemas.FailEnvelope, "description": "Invalid application"},
+            429: {"model": schemas.FailEnvelope, "description": "Rate limit; see Retry-After"},
         },
         summary="Get a credit recommendation",
         tags=["credit recommendation"],
@@ -302,12 +330,23 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             }
         },
     )
-    async def recommend(request: Request) -> Response:
+    async def recommend(request: Request, principal: Principal = Depends(may_request)) -> Response:
         lang = language(request.headers.get("accept-language"))
-        if request.headers.get("x-cde-custom-system-instruction-file"):
-            return _fail(
-                400, message("instruction_file", lang), "X-Cde-Custom-System-Instruction-File"
-            )
+        settings_ = c().settings
+        instruction = request.headers.get("x-cde-custom-system-instruction-file")
+        if instruction is not None:
+            try:
+                resolve_instruction_file(
+                    instruction, settings_.instruction_dir, settings_.custom_instructions_enabled
+                )
+            except InstructionFileError as exc:
+                _set_state(request, audit_outcome="instruction_file_refused")
+                return _fail(
+                    400,
+                    message("instruction_file", lang),
+                    str(exc),
+                    errors=[{"field": "X-Cde-Custom-System-Instruction-File", "message": str(exc)}],
+                )
         body = await request.body()
         try:
             raw = orjson.loads(body)
@@ -318,27 +357,56 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 str(exc),
                 errors=[{"field": "(body)", "message": str(exc)}],
             )
-        caller = _caller(request)
+        if _depth_exceeds(raw, settings_.max_json_depth):
+            limit = f"nesting deeper than {settings_.max_json_depth} levels"
+            return _fail(
+                400,
+                message("too_deep", lang),
+                limit,
+                errors=[{"field": "(body)", "message": limit}],
+            )
+        caller = _caller(request, principal)
+        tenant_id = principal.tenant.id
+        tenants = c().tenants
 
         def work() -> Response:
             try:
-                done = c().recommender.recommend(body, raw, caller, lang)
+                done = c().recommender.recommend(
+                    body,
+                    raw,
+                    caller,
+                    lang,
+                    tenant_id=tenant_id,
+                    spend=lambda: tenants.spend(tenant_id),
+                    refund=lambda: tenants.refund(tenant_id),
+                )
             except InvalidApplicationError as exc:
                 errors = [e.as_dict(lang) for e in exc.errors]
                 first = f"{errors[0]['field']}: {errors[0]['message']}"
                 return _fail(422, message("invalid", lang), first, errors=errors)
+            except QuotaExhaustedError:
+                _set_state(request, audit_outcome="quota_exhausted")
+                msg = message("quota", lang)
+                return _fail(403, msg, msg)
             except (OperationalError, DBAPIError):
                 raise
             except Exception:
                 log.exception("evaluation failed (request %s)", _request_id(request))
                 record = c().recommender.record_failure(
-                    body, raw, caller, lang, f"internal error; request id {_request_id(request)}"
+                    body,
+                    raw,
+                    caller,
+                    lang,
+                    f"internal error; request id {_request_id(request)}",
+                    tenant_id=tenant_id,
                 )
+                _set_state(request, record_id=record.id)
                 return _fail(
                     500,
                     message("internal", lang),
                     f"request id {_request_id(request)}; record {record.id}",
                 )
+            _set_state(request, record_id=done.record.id)
             data = {"id": done.record.id, "status": done.record.status, **done.result}
             return _json(
                 200, {"data": data, "message": message("created", lang), "status": "success"}
@@ -348,7 +416,6 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
     @app.get(
         "/kocek/cde/credit-recommendation/{record_id}",
-        dependencies=guarded,
         response_model=schemas.DetailEnvelope,
         responses={
             401: {"model": schemas.UnauthenticatedBody},
@@ -358,9 +425,13 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         summary="Read one credit recommendation",
         tags=["credit recommendation"],
     )
-    def detail(record_id: str, request: Request) -> Response:
+    def detail(
+        record_id: str, request: Request, principal: Principal = Depends(may_read)
+    ) -> Response:
         lang = language(request.headers.get("accept-language"))
-        found = c().recommender.get(record_id) if len(record_id) <= 64 else None
+        found = None
+        if len(record_id) <= 64:  # another tenant's record is as absent as a missing one
+            found = c().recommender.get(record_id, principal.tenant.id)
         if found is None:
             return _json(404, {"message": message("not_found", lang), "status": "fail"})
         return _json(
@@ -374,7 +445,6 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
     @app.get(
         "/kocek/cde/credit-recommendation",
-        dependencies=guarded,
         response_model=schemas.ListEnvelope,
         responses={
             401: {"model": schemas.UnauthenticatedBody},
@@ -386,6 +456,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     )
     def listing(
         request: Request,
+        principal: Principal = Depends(may_read),
         loan_id: Annotated[str | None, Query(max_length=255)] = None,
         customer_id: Annotated[str | None, Query(max_length=255)] = None,
         status: Annotated[Literal["success", "fail", "processing"] | None, Query()] = None,
@@ -395,7 +466,12 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         lang = language(request.headers.get("accept-language"))
         zone = c().settings.zone
         found = c().recommender.list(
-            loan_id=loan_id, customer_id=customer_id, status=status, page=page, limit=limit
+            tenant_id=principal.tenant.id,
+            loan_id=loan_id,
+            customer_id=customer_id,
+            status=status,
+            page=page,
+            limit=limit,
         )
         items = [
             {
@@ -416,6 +492,28 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 "message": message("list", lang),
                 "status": "success",
             },
+        )
+
+    @app.get(
+        "/kocek/quota",
+        response_model=schemas.QuotaEnvelope,
+        responses={401: {"model": schemas.UnauthenticatedBody}},
+        summary="The tenant's cde_feature: active or not, total and used quota",
+        tags=["credit recommendation"],
+    )
+    def quota(request: Request, principal: Principal = Depends(authenticate)) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        tenant = c().tenants.by_id(principal.tenant.id) or principal.tenant
+        data = {
+            "feature": "cde_feature",
+            "is_active": tenant.active and c().switch.enabled(),
+            "total_quota": tenant.total_quota,
+            "used_quota": tenant.used_quota,
+            "remaining_quota": tenant.remaining_quota,
+            "unlimited": tenant.total_quota is None,
+        }
+        return _json(
+            200, {"data": data, "message": message("quota_detail", lang), "status": "success"}
         )
 
     @app.get("/health", tags=["operations"], summary="Alive")

@@ -32,8 +32,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_json": ("Badan permintaan bukan JSON yang valid", "The request body is not valid JSON"),
     "too_large": ("Badan permintaan terlalu besar", "The request body is too large"),
     "instruction_file": (
-        "Berkas instruksi sistem kustom tidak diaktifkan pada layanan ini",
-        "Custom system-instruction files are not enabled on this service",
+        "Berkas instruksi sistem kustom ditolak",
+        "The custom system-instruction file is refused",
     ),
     "internal": (
         "Terjadi kesalahan pada server; coba lagi nanti",
@@ -44,6 +44,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The service is temporarily unavailable (database unreachable); try again later",
     ),
     "route_missing": ("Alamat tidak ditemukan", "Not Found"),
+    "quota": (
+        "Kuota layanan rekomendasi kredit telah habis",
+        "The credit recommendation quota is used up",
+    ),
+    "quota_detail": (
+        "Berhasil menampilkan kuota layanan rekomendasi kredit.",
+        "Successfully displayed the credit recommendation quota.",
+    ),
+    "rate_limited": (
+        "Terlalu banyak permintaan; coba lagi sebentar lagi",
+        "Too many requests; try again shortly",
+    ),
+    "role_request": (
+        "Peran {role} tidak diizinkan meminta rekomendasi kredit",
+        "The role {role} may not request credit recommendations",
+    ),
+    "role_read": (
+        "Peran {role} tidak diizinkan melihat rekomendasi kredit",
+        "The role {role} may not read credit recommendations",
+    ),
+    "too_deep": (
+        "Badan permintaan terlalu dalam bersarang",
+        "The request body is nested too deeply",
+    ),
     "method": ("Metode tidak diizinkan", "Method Not Allowed"),
 }
 

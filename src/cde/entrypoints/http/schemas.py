@@ -12,6 +12,7 @@ __all__ = [
     "DetailEnvelope",
     "FailEnvelope",
     "ListEnvelope",
+    "QuotaEnvelope",
     "UnauthenticatedBody",
 ]
 
@@ -102,5 +103,20 @@ class ListMeta(BaseModel):
 class ListEnvelope(BaseModel):
     data: list[ListItem]
     meta: ListMeta
+    message: str
+    status: Literal["success"] = "success"
+
+
+class Quota(BaseModel):
+    feature: Literal["cde_feature"] = "cde_feature"
+    is_active: bool
+    total_quota: int | None = Field(description="null: unlimited")
+    used_quota: int
+    remaining_quota: int | None
+    unlimited: bool
+
+
+class QuotaEnvelope(BaseModel):
+    data: Quota
     message: str
     status: Literal["success"] = "success"

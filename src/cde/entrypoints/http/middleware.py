@@ -1,0 +1,247 @@
+"""ASGI middleware: request ids, body limits (and the body's hash for the audit), security
+headers, and the audit trail of every request."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cde.domain.masking import mask_name
+from cde.entrypoints.http.messages import language, message
+from cde.service.audit import AuditEntry
+
+__all__ = ["AuditTrail", "BodyLimit", "RequestId", "SecurityHeaders"]
+
+log = logging.getLogger("cde.http")
+
+
+def _state(scope: Scope) -> dict[str, Any]:
+    state: dict[str, Any] = scope.setdefault("state", {})
+    return state
+
+
+def _fail_body(msg: str, error: str) -> bytes:
+    return orjson.dumps({"status": "fail", "message": msg, "error": error})
+
+
+async def _respond(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse bodies above ``limit`` bytes with 413, whether announced or streamed; keep the
+    SHA-256 of accepted bodies in ``scope['state']['body_sha256']`` for the audit trail."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(scope, send, lang)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                return
+            chunk = msg.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._too_large(scope, send, lang)
+                return
+            chunks.append(chunk)
+            more = msg.get("more_body", False)
+        body = b"".join(chunks)
+        _state(scope)["body_sha256"] = hashlib.sha256(body).hexdigest()
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, send: Send, lang: str) -> None:
+        _state(scope)["audit_outcome"] = "too_large"
+        body = _fail_body(
+            message("too_large", "en" if lang == "en" else "id"),
+            f"limit {self.limit} bytes (CDE_MAX_BODY_BYTES)",
+        )
+        await _respond(send, 413, body, [])
+
+
+class RequestId:
+    """Give every request an id (the caller's ``X-Request-ID`` or a new one), echo it in the
+    response and keep it in ``scope['state']`` for logs and the audit trail."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        _state(scope)["request_id"] = request_id
+
+        async def send_with_id(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                headers = [h for h in msg.get("headers", []) if h[0] != b"x-request-id"]
+                msg["headers"] = [*headers, (b"x-request-id", request_id.encode())]
+            await send(msg)
+
+        await self.app(scope, receive, send_with_id)
+
+
+_ALWAYS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+]
+_API_ONLY = [
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+]
+
+
+class SecurityHeaders:
+    """Conservative headers on every response; the API's JSON is never cached and may
+    load nothing (the interactive docs page keeps its own needs)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        docs = scope["path"] in ("/docs", "/redoc", "/docs/oauth2-redirect")
+
+        async def send_with_headers(msg: Message) -> None:
+            if msg["type"] == "http.response.start":
+                present = {h[0].lower() for h in msg.get("headers", [])}
+                extra = [h for h in _ALWAYS if h[0] not in present]
+                if not docs:
+                    extra += [h for h in _API_ONLY if h[0] not in present]
+                msg["headers"] = [*msg.get("headers", []), *extra]
+            await send(msg)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+_OUTCOMES = {
+    400: "invalid",
+    401: "unauthenticated",
+    403: "refused",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class AuditTrail:
+    """Append one audit entry per request — accepted or refused — before the response
+    goes out. Health probes are not audited."""
+
+    SKIP = frozenset({"/health", "/ready", "/metrics"})
+
+    def __init__(self, app: ASGIApp, audit: Callable[[], Any]) -> None:
+        self.app = app
+        self.audit = audit  # returns the audit log (the container is built at startup)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.SKIP:
+            await self.app(scope, receive, send)
+            return
+        state = _state(scope)
+        written = False
+
+        async def send_audited(msg: Message) -> None:
+            nonlocal written
+            if msg["type"] == "http.response.start" and not written:
+                written = True
+                try:
+                    entry = self._entry(scope, state, int(msg["status"]))
+                    await asyncio.wrap_future(self.audit().submit(entry))
+                except Exception:  # the caller still gets its answer; operators get the log
+                    log.exception("audit entry not written (request %s)", state.get("request_id"))
+            await send(msg)
+
+        await self.app(scope, receive, send_audited)
+
+    @staticmethod
+    def _entry(scope: Scope, state: dict[str, Any], status: int) -> AuditEntry:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        principal = state.get("principal")
+        route = scope.get("route")
+        path = getattr(route, "path", None) or scope["path"][:255]
+        user_id = headers.get("user-id")
+        user_name = headers.get("user-name")
+        user_role = headers.get("user-role")
+        tenant_id = None
+        if principal is not None:
+            tenant_id = principal.tenant.id
+            if principal.via == "jwt":
+                user_id, user_name, user_role = (
+                    principal.user_id,
+                    principal.user_name,
+                    principal.user_role,
+                )
+        outcome = state.get("audit_outcome")
+        if outcome is None:
+            outcome = "ok" if status < 400 else _OUTCOMES.get(status, "error")
+        client = scope.get("client")
+        return AuditEntry(
+            at=datetime.now(UTC),
+            request_id=str(state.get("request_id", "-")),
+            tenant_id=tenant_id,
+            user_id=user_id[:255] if user_id else None,
+            user_name=mask_name(user_name)[:255] if user_name else None,
+            user_role=user_role[:100] if user_role else None,
+            claimed_ip=headers.get("ip", "")[:100] or None,
+            remote_addr=client[0] if client else None,
+            method=scope["method"],
+            route=path,
+            status_code=status,
+            outcome=outcome,
+            record_id=state.get("record_id"),
+            body_sha256=state.get("body_sha256"),
+        )
