@@ -27,6 +27,7 @@ from cde.domain.application import InvalidApplicationError
 from cde.domain.engine import evaluate
 from cde.domain.text import Lang
 from cde.entrypoints.cli_schedule import schedule_command
+from cde.logging_setup import logging_config
 from cde.policies import Policy, PolicyError, default_policy, load_policy
 from cde.service.audit import verify as verify_chain
 from cde.service.batch import run_batch
@@ -299,7 +300,7 @@ def serve_command(
             create_app(container),
             host=host,
             port=port,
-            log_level=settings.log_level.lower(),
+            log_config=logging_config(settings.log_level),
             access_log=False,
         )
     finally:
