@@ -10,6 +10,7 @@ from uuid6 import uuid7
 
 from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.engine import create_db_engine, migrate
+from cde.adapters.db.idempotency import SqlIdempotency
 from cde.adapters.db.repository import (
     GroupCommitWriter,
     SqlRecommendations,
@@ -21,6 +22,7 @@ from cde.adapters.db.tenants import SqlTenants
 from cde.adapters.jwt_verifier import JwtVerifier
 from cde.policies import Policy, default_policy, load_policy
 from cde.service.auth import Authenticator, ClaimNames
+from cde.service.idempotency import Idempotency
 from cde.service.ratelimit import RateLimiter
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
 from cde.service.tenants import TenantAdmin
@@ -52,6 +54,7 @@ class Container:
     authenticator: Authenticator
     audit: SqlAuditLog
     rate_limiter: RateLimiter
+    idempotency: Idempotency
 
     def close(self) -> None:
         if self.writer is not None:
@@ -81,6 +84,7 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     if run_migrations:
         migrate(engine)
     writer = GroupCommitWriter(engine)
+    recommendations = SqlRecommendations(engine, writer)
     tenants = SqlTenants(engine)
     tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, utc_now)
     claims = ClaimNames(
@@ -93,9 +97,7 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
         settings=settings,
         engine=engine,
         policy=policy,
-        recommender=Recommender(
-            SqlRecommendations(engine, writer), policy, utc_now, settings.zone, new_id
-        ),
+        recommender=Recommender(recommendations, policy, utc_now, settings.zone, new_id),
         switch=ServiceSwitch(SqlServiceSettings(engine), settings.service_enabled, utc_now),
         tokens=tokens,
         writer=writer,
@@ -104,4 +106,5 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
         authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
         audit=SqlAuditLog(engine),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, utc_now, new_id),
     )

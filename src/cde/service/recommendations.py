@@ -80,6 +80,7 @@ class Recommender:
         tenant_id: str = "default",
         spend: Callable[[], bool] | None = None,
         refund: Callable[[], None] | None = None,
+        record_id: str | None = None,
     ) -> Recommended:
         """Evaluate, spend one unit of the tenant's quota, store; answer once committed.
 
@@ -92,7 +93,7 @@ class Recommender:
             raw, policy=self.policy, today=now.astimezone(self.zone).date(), lang=lang
         )
         record = Recommendation(
-            id=self.new_id(),
+            id=record_id or self.new_id(),
             created_at=now,
             loan_id=str(raw["loan_id"]),
             customer_id=str(raw["customer_id"]),

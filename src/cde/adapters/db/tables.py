@@ -26,6 +26,7 @@ __all__ = [
     "UTCDateTime",
     "api_tokens",
     "audit_log",
+    "idempotency_keys",
     "metadata",
     "recommendations",
     "service_settings",
@@ -160,4 +161,18 @@ audit_log = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_log_at", "at"),
+)
+
+# Idempotency-Key reservations: the first request with a key reserves it (and the id its
+# record will get) before evaluating; repeats find the reservation and answer with that
+# record. A reservation whose record never arrived (the process died) goes stale.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("body_sha256", String(64), nullable=False),
+    Column("record_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )

@@ -7,6 +7,7 @@ document them in ``/openapi.json``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ from cde.entrypoints.http import schemas
 from cde.entrypoints.http.messages import language, message
 from cde.entrypoints.http.middleware import AuditTrail, BodyLimit, RequestId, SecurityHeaders
 from cde.service.auth import Principal
+from cde.service.idempotency import IdempotencyConflictError
 from cde.service.instructions import InstructionFileError, resolve_instruction_file
 from cde.service.ports import Caller, Recommendation
 from cde.service.ratelimit import RateLimiter
@@ -368,8 +370,51 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         caller = _caller(request, principal)
         tenant_id = principal.tenant.id
         tenants = c().tenants
+        key = request.headers.get("idempotency-key")
+        if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
+            problem = "1 to 255 printable characters"
+            return _fail(
+                400,
+                message("idempotency_bad", lang),
+                problem,
+                errors=[{"field": "Idempotency-Key", "message": problem}],
+            )
+
+        def created(record_id: str, status: str, result: Any) -> Response:
+            _set_state(request, record_id=record_id)
+            data = {"id": record_id, "status": status, **result}
+            return _json(
+                200, {"data": data, "message": message("created", lang), "status": "success"}
+            )
 
         def work() -> Response:
+            record_id = None
+            if key is not None:
+                digest = (
+                    request.scope.get("state", {}).get("body_sha256")
+                    or hashlib.sha256(body).hexdigest()
+                )
+                try:
+                    claim = c().idempotency.claim(tenant_id, key, digest)
+                except IdempotencyConflictError:
+                    _set_state(request, audit_outcome="idempotency_conflict")
+                    msg = message("idempotency_conflict", lang)
+                    return _fail(
+                        422, msg, msg, errors=[{"field": "Idempotency-Key", "message": msg}]
+                    )
+                except TimeoutError:
+                    msg = message("idempotency_pending", lang)
+                    return _fail(409, msg, msg)
+                if claim.record is not None:
+                    _set_state(request, audit_outcome="idempotent_replay")
+                    stored = (
+                        orjson.Fragment(claim.record.result.encode())
+                        if claim.record.result
+                        else None
+                    )
+                    result = orjson.loads(orjson.dumps(stored)) if stored is not None else {}
+                    return created(claim.record.id, claim.record.status, result)
+                record_id = claim.record_id
             try:
                 done = c().recommender.recommend(
                     body,
@@ -379,12 +424,17 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     tenant_id=tenant_id,
                     spend=lambda: tenants.spend(tenant_id),
                     refund=lambda: tenants.refund(tenant_id),
+                    record_id=record_id,
                 )
             except InvalidApplicationError as exc:
+                if key is not None and record_id is not None:
+                    c().idempotency.release(tenant_id, key, record_id)
                 errors = [e.as_dict(lang) for e in exc.errors]
                 first = f"{errors[0]['field']}: {errors[0]['message']}"
                 return _fail(422, message("invalid", lang), first, errors=errors)
             except QuotaExhaustedError:
+                if key is not None and record_id is not None:
+                    c().idempotency.release(tenant_id, key, record_id)
                 _set_state(request, audit_outcome="quota_exhausted")
                 msg = message("quota", lang)
                 return _fail(403, msg, msg)

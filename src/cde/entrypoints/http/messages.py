@@ -64,6 +64,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Peran {role} tidak diizinkan melihat rekomendasi kredit",
         "The role {role} may not read credit recommendations",
     ),
+    "idempotency_bad": (
+        "Idempotency-Key tidak valid",
+        "The Idempotency-Key is not valid",
+    ),
+    "idempotency_conflict": (
+        "Idempotency-Key ini sudah dipakai untuk badan permintaan yang berbeda",
+        "This Idempotency-Key was already used with a different request body",
+    ),
+    "idempotency_pending": (
+        "Permintaan pertama dengan Idempotency-Key ini masih diproses; coba lagi",
+        "The first request with this Idempotency-Key is still being processed; retry",
+    ),
     "too_deep": (
         "Badan permintaan terlalu dalam bersarang",
         "The request body is nested too deeply",
