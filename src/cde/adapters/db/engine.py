@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-__all__ = ["create_db_engine", "migrate", "sqlite_path"]
+__all__ = ["create_db_engine", "migrate", "schema_lock", "sqlite_path"]
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -57,6 +60,38 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+_ADVISORY_KEY = 0x43444531  # "CDE1": the PostgreSQL advisory lock of schema changes
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time, across the machine (SQLite: a lock file beside the database)
+    or the cluster (PostgreSQL: an advisory lock): for migrations and first-start set-up."""
+    path = sqlite_path(str(engine.url))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_name(path.name + ".lock"), "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
+                conn.commit()
+        return
+    yield
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the database to the newest schema (idempotent; safe on every start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Upgrade the database to the newest schema (idempotent; safe on every start, and
+    safe when several processes start at once: they take turns)."""
+    with schema_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
