@@ -12,13 +12,13 @@ from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.idempotency import SqlIdempotency
 from cde.adapters.db.repository import (
-    GroupCommitWriter,
     SqlRecommendations,
     SqlServiceSettings,
     SqlTokenStore,
 )
 from cde.adapters.db.tables import DEFAULT_TENANT_ID
 from cde.adapters.db.tenants import SqlTenants
+from cde.adapters.db.writer import DbWriter
 from cde.adapters.jwt_verifier import JwtVerifier
 from cde.policies import Policy, default_policy, load_policy
 from cde.service.auth import Authenticator, ClaimNames
@@ -48,7 +48,7 @@ class Container:
     recommender: Recommender
     switch: ServiceSwitch
     tokens: Tokens
-    writer: GroupCommitWriter | None
+    writer: DbWriter
     tenants: SqlTenants
     tenant_admin: TenantAdmin
     authenticator: Authenticator
@@ -57,9 +57,7 @@ class Container:
     idempotency: Idempotency
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.audit.close()
+        self.writer.close()
         self.engine.dispose()
 
 
@@ -83,7 +81,7 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     )
     if run_migrations:
         migrate(engine)
-    writer = GroupCommitWriter(engine)
+    writer = DbWriter(engine)
     recommendations = SqlRecommendations(engine, writer)
     tenants = SqlTenants(engine)
     tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, utc_now)
@@ -104,7 +102,7 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
         tenants=tenants,
         tenant_admin=TenantAdmin(tenants, utc_now, new_id),
         authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
-        audit=SqlAuditLog(engine),
+        audit=SqlAuditLog(engine, writer),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, utc_now, new_id),
     )

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, func, select
 from cde import __version__
 from cde.adapters.db.repository import SqlRecommendations
 from cde.adapters.db.tables import recommendations
+from cde.adapters.db.writer import DbWriter
 from cde.bootstrap import Container, new_id
 
 ROUTE = "/kocek/cde/credit-recommendation"
@@ -1032,7 +1033,10 @@ def test_a_failed_write_is_a_503_and_never_a_success(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     unreachable = create_engine(f"sqlite:///{(tmp_path / 'missing' / 'dir' / 'cde.db').as_posix()}")
-    monkeypatch.setattr(container.recommender, "repository", SqlRecommendations(unreachable))
+    writer = DbWriter(unreachable)
+    monkeypatch.setattr(
+        container.recommender, "repository", SqlRecommendations(unreachable, writer)
+    )
 
     made = post(client, kocek_headers, seed_bytes, extra={"Accept-Language": "en"})
 

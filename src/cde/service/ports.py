@@ -15,6 +15,7 @@ __all__ = [
     "Caller",
     "Clock",
     "Page",
+    "QuotaExhaustedError",
     "Recommendation",
     "RecommendationRepository",
     "RecommendationSummary",
@@ -23,6 +24,10 @@ __all__ = [
 ]
 
 Clock = Callable[[], datetime]  # an aware UTC datetime
+
+
+class QuotaExhaustedError(Exception):
+    """The tenant's quota is used up; nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +75,10 @@ class Page:
 
 
 class RecommendationRepository(Protocol):
-    def add(self, record: Recommendation) -> None:
-        """Store durably; returns only after the record is committed."""
+    def add(self, record: Recommendation, *, spend_quota: bool = True) -> None:
+        """Store durably; returns only after the record is committed. With
+        ``spend_quota`` one unit of the tenant's quota is spent in the same transaction,
+        or QuotaExhaustedError is raised and nothing is stored."""
 
     def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
         """The record, if it exists and (when ``tenant_id`` is given) belongs to the tenant."""

@@ -23,6 +23,7 @@ from cde.service.ports import (
     Caller,
     Clock,
     Page,
+    QuotaExhaustedError,
     Recommendation,
     RecommendationRepository,
     ServiceSettings,
@@ -41,10 +42,6 @@ __all__ = [
 log = logging.getLogger("cde.service")
 
 SERVICE_ENABLED = "service_enabled"
-
-
-class QuotaExhaustedError(Exception):
-    """The tenant's quota is used up; nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +75,13 @@ class Recommender:
         lang: Lang,
         *,
         tenant_id: str = "default",
-        spend: Callable[[], bool] | None = None,
-        refund: Callable[[], None] | None = None,
         record_id: str | None = None,
     ) -> Recommended:
-        """Evaluate, spend one unit of the tenant's quota, store; answer once committed.
+        """Evaluate, then store while spending one unit of the tenant's quota in the same
+        transaction; answer once committed.
 
         Raises InvalidApplicationError for unreadable input and QuotaExhaustedError when
-        the quota is used up; in both cases nothing is stored or spent. If storing fails
-        the quota unit is given back.
+        the quota is used up; in both cases nothing is stored or spent.
         """
         now = self.clock()
         result = evaluate(
@@ -108,14 +103,7 @@ class Recommender:
             caller=caller,
             tenant_id=tenant_id,
         )
-        if spend is not None and not spend():
-            raise QuotaExhaustedError(tenant_id)
-        try:
-            self.repository.add(record)
-        except Exception:
-            if refund is not None:
-                refund()
-            raise
+        self.repository.add(record)
         return Recommended(record, result)
 
     def record_failure(
@@ -144,7 +132,7 @@ class Recommender:
             caller=caller,
             tenant_id=tenant_id,
         )
-        self.repository.add(record)
+        self.repository.add(record, spend_quota=False)
         return record
 
     def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:

@@ -1,28 +1,25 @@
-"""SQL adapters for the service ports.
-
-Writes of recommendations go through a :class:`GroupCommitWriter`: one thread owns the
-writes, takes every record waiting at that moment into one transaction and commits once;
-each caller returns only after *its* record is committed. With SQLite in WAL mode and
-``synchronous=FULL`` this keeps every acknowledged record safe even from power loss
-without paying one fsync per request (see ``docs/decisions.md``).
-"""
+"""SQL adapters for the service ports. Recommendations are written through the shared
+:class:`~cde.adapters.db.writer.DbWriter` (group commits, quota spent in the same
+transaction); everything else is a plain transaction."""
 
 from __future__ import annotations
 
-import queue
-import threading
-from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from cde.adapters.db.tables import api_tokens, recommendations, service_settings
-from cde.service.ports import Caller, Page, Recommendation, RecommendationSummary
+from cde.adapters.db.writer import DbWriter
+from cde.service.ports import (
+    Caller,
+    Page,
+    QuotaExhaustedError,
+    Recommendation,
+    RecommendationSummary,
+)
 
-__all__ = ["GroupCommitWriter", "SqlRecommendations", "SqlServiceSettings", "SqlTokenStore"]
-
-_MAX_GROUP = 256
+__all__ = ["SqlRecommendations", "SqlServiceSettings", "SqlTokenStore"]
 
 
 def _row(record: Recommendation) -> dict[str, Any]:
@@ -49,67 +46,14 @@ def _row(record: Recommendation) -> dict[str, Any]:
     }
 
 
-class GroupCommitWriter:
-    """Commits queued inserts in groups from one thread; callers wait for their commit."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Future[None]] | None] = (
-            queue.SimpleQueue()
-        )
-        self._thread = threading.Thread(target=self._run, name="cde-db-writer", daemon=True)
-        self._thread.start()
-
-    def write(self, row: dict[str, Any]) -> None:
-        done: Future[None] = Future()
-        self._queue.put((row, done))
-        done.result()  # re-raises the database error, if any
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            group = [item]
-            stop = False
-            while len(group) < _MAX_GROUP:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                group.append(more)
-            try:
-                with self._engine.begin() as conn:
-                    conn.execute(insert(recommendations), [row for row, _ in group])
-            except Exception as exc:  # every waiter learns its write failed
-                for _, done in group:
-                    done.set_exception(exc)
-            else:
-                for _, done in group:
-                    done.set_result(None)
-            if stop:
-                return
-
-
 class SqlRecommendations:
-    def __init__(self, engine: Engine, writer: GroupCommitWriter | None = None) -> None:
+    def __init__(self, engine: Engine, writer: DbWriter) -> None:
         self._engine = engine
         self._writer = writer
 
-    def add(self, record: Recommendation) -> None:
-        row = _row(record)
-        if self._writer is not None:
-            self._writer.write(row)
-        else:
-            with self._engine.begin() as conn:
-                conn.execute(insert(recommendations), row)
+    def add(self, record: Recommendation, *, spend_quota: bool = True) -> None:
+        if not self._writer.add_record(_row(record), spend_quota=spend_quota):
+            raise QuotaExhaustedError(record.tenant_id)
 
     def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
         query = select(recommendations).where(recommendations.c.id == record_id)

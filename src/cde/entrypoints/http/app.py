@@ -37,9 +37,8 @@ from cde.entrypoints.http.middleware import AuditTrail, BodyLimit, RequestId, Se
 from cde.service.auth import Principal
 from cde.service.idempotency import IdempotencyConflictError
 from cde.service.instructions import InstructionFileError, resolve_instruction_file
-from cde.service.ports import Caller, Recommendation
+from cde.service.ports import Caller, QuotaExhaustedError, Recommendation
 from cde.service.ratelimit import RateLimiter
-from cde.service.recommendations import QuotaExhaustedError
 from cde.settings import Settings
 
 __all__ = ["create_app"]
@@ -369,7 +368,6 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             )
         caller = _caller(request, principal)
         tenant_id = principal.tenant.id
-        tenants = c().tenants
         key = request.headers.get("idempotency-key")
         if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
             problem = "1 to 255 printable characters"
@@ -422,8 +420,6 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     caller,
                     lang,
                     tenant_id=tenant_id,
-                    spend=lambda: tenants.spend(tenant_id),
-                    refund=lambda: tenants.refund(tenant_id),
                     record_id=record_id,
                 )
             except InvalidApplicationError as exc:

