@@ -24,6 +24,9 @@ class MaskingFilter(logging.Filter):
         if masked != text:
             record.msg = masked
             record.args = None
+        if record.exc_info and not record.exc_text:
+            # Handlers run filters before formatting: render the traceback now to mask it.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = mask_text(record.exc_text)
         return True

@@ -197,7 +197,18 @@ def _schema(kind: str, description: str, *examples: Any) -> WithJsonSchema:
         "number": {"anyOf": [{"type": "number"}, {"type": "string"}, {"type": "null"}]},
         "integer": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
         "string": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-        "boolean": {"anyOf": [{"type": "boolean"}, {"type": "string"}, {"type": "null"}]},
+        "text": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]},
+        "range": {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "null"}]},
+        "code": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "null"}]},
+        "required_text": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+        "boolean": {
+            "anyOf": [
+                {"type": "boolean"},
+                {"type": "string"},
+                {"type": "integer", "enum": [0, 1]},
+                {"type": "null"},
+            ]
+        },
         "required_number": {"anyOf": [{"type": "number"}, {"type": "string"}]},
         "required_integer": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
     }
@@ -230,7 +241,7 @@ Number = Annotated[
 Range = Annotated[
     MoneyRange | None,
     PlainValidator(_reader(numbers.parse_range)),
-    _schema("string", "A monthly amount or range in rupiah", "100000-200000", "> 5000000"),
+    _schema("range", "A monthly amount or range in rupiah", "100000-200000", "> 5000000"),
 ]
 Flag = Annotated[
     bool | None,
@@ -247,11 +258,11 @@ Birth = Annotated[
     PlainValidator(_reader(_birth)),
     _schema("string", "Place and date of birth", "Denpasar, 10 April 1984"),
 ]
-Label = Annotated[str | None, PlainValidator(_reader(_text)), _schema("string", "Text")]
+Label = Annotated[str | None, PlainValidator(_reader(_text)), _schema("text", "Text")]
 Kolek = Annotated[
     Kolektibilitas | None,
     PlainValidator(_reader(_kolektibilitas)),
-    _schema("string", "Lancar, DPK, Kurang Lancar, Diragukan, Macet, or 1-5", "Diragukan"),
+    _schema("code", "Lancar, DPK, Kurang Lancar, Diragukan, Macet, or 1-5", "Diragukan"),
 ]
 GenderField = Annotated[
     Gender | None,
@@ -366,7 +377,7 @@ class InternalData(_Model):
 _ID = Annotated[
     str,
     PlainValidator(_required(_reader(_text), "an identifier")),
-    _schema("string", "Identifier from the calling platform"),
+    _schema("required_text", "Identifier from the calling platform"),
 ]
 
 

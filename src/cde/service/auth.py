@@ -65,13 +65,18 @@ class Authenticator:
             return None
         if self.jwt is not None and credential.count(".") == 2:
             return self._from_jwt(credential)
+        if self.tokens.valid_configured(credential):  # in memory: no query
+            return self._default()
         tenant = self.tenants.tenant_for_key(key_digest(credential))
         if tenant is not None:
             return Principal(tenant, "key")
         if self.tokens.valid(credential):
-            default = self.tenants.by_id(self.default_tenant_id)
-            return Principal(default, "token") if default is not None else None
+            return self._default()
         return None
+
+    def _default(self) -> Principal | None:
+        default = self.tenants.by_id(self.default_tenant_id)
+        return Principal(default, "token") if default is not None else None
 
     def _from_jwt(self, token: str) -> Principal | None:
         assert self.jwt is not None

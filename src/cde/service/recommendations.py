@@ -114,10 +114,12 @@ class Recommender:
         lang: Lang,
         error: str,
         tenant_id: str = "default",
+        record_id: str | None = None,
     ) -> Recommendation:
-        """Keep an accepted application whose evaluation failed unexpectedly."""
+        """Keep an accepted application whose evaluation failed unexpectedly (under the id
+        an Idempotency-Key reserved, if any, so that repeats find it)."""
         record = Recommendation(
-            id=self.new_id(),
+            id=record_id or self.new_id(),
             created_at=self.clock(),
             loan_id=str(raw.get("loan_id", "")),
             customer_id=str(raw.get("customer_id", "")),
@@ -194,6 +196,14 @@ class Tokens:
         self.store = store
         self.configured = frozenset(token_digest(t) for t in configured)
         self.clock = clock
+
+    def valid_configured(self, token: str) -> bool:
+        """Whether ``token`` is one of CDE_API_TOKENS (no database read)."""
+        digest = token_digest(token)
+        found = False
+        for candidate in self.configured:
+            found |= hmac.compare_digest(digest, candidate)
+        return found
 
     def valid(self, token: str) -> bool:
         digest = token_digest(token)

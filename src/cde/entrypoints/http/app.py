@@ -22,7 +22,7 @@ from babel.dates import format_datetime
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -33,7 +33,13 @@ from cde.bootstrap import Container, bootstrap
 from cde.domain.application import Application, InvalidApplicationError
 from cde.entrypoints.http import schemas
 from cde.entrypoints.http.messages import language, message
-from cde.entrypoints.http.middleware import AuditTrail, BodyLimit, RequestId, SecurityHeaders
+from cde.entrypoints.http.middleware import (
+    AuditTrail,
+    BodyLimit,
+    CatchAll,
+    RequestId,
+    SecurityHeaders,
+)
 from cde.service.auth import Principal
 from cde.service.idempotency import IdempotencyConflictError
 from cde.service.instructions import InstructionFileError, resolve_instruction_file
@@ -50,8 +56,9 @@ _SEED = orjson.loads(
 )
 
 
-class JSONBytes(Response):
-    media_type = "application/json"
+class JSONBytes(JSONResponse):
+    """JSON written by orjson (bytes pass through). A JSONResponse subclass, so FastAPI
+    documents each route's ``response_model`` as its 200 body."""
 
     def render(self, content: Any) -> bytes:
         return content if isinstance(content, bytes) else orjson.dumps(content)
@@ -182,6 +189,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 "X-Request-ID",
             ],
         )
+    app.add_middleware(CatchAll, answer=lambda scope, exc: _unexpected_response(scope, exc))
     app.add_middleware(BodyLimit, limit=effective.max_body_bytes)
     app.add_middleware(AuditTrail, audit=lambda: c().audit)
     app.add_middleware(SecurityHeaders)
@@ -189,7 +197,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
     # --- dependencies ----------------------------------------------------------------------
 
-    def authenticate(request: Request) -> Principal:
+    # Guards are async: their few indexed reads are cheaper in the event loop than a hop to
+    # the thread pool each.
+    async def authenticate(request: Request) -> Principal:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         principal = None
@@ -200,7 +210,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         _set_state(request, principal=principal)
         return principal
 
-    def service_on(request: Request, principal: Principal = Depends(authenticate)) -> Principal:
+    async def service_on(
+        request: Request, principal: Principal = Depends(authenticate)
+    ) -> Principal:
         if not c().switch.enabled() or not principal.tenant.active:
             _set_state(
                 request,
@@ -208,19 +220,25 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             )
             msg = message("service_off", language(request.headers.get("accept-language")))
             raise ApiError(_fail(403, msg, msg))
+        _rate_check(request, principal)
+        return principal
+
+    def _rate_check(request: Request, principal: Principal) -> None:
         wait = c().rate_limiter.check(principal.tenant.id)
         if wait > 0:
             _set_state(request, audit_outcome="rate_limited")
             lang = language(request.headers.get("accept-language"))
-            response = _fail(
-                429, message("rate_limited", lang), f"retry after {RateLimiter.retry_after(wait)} s"
-            )
-            response.headers["Retry-After"] = RateLimiter.retry_after(wait)
+            after = RateLimiter.retry_after(wait)
+            response = _fail(429, message("rate_limited", lang), f"retry after {after} s")
+            response.headers["Retry-After"] = after
             raise ApiError(response)
+
+    async def limited(request: Request, principal: Principal = Depends(authenticate)) -> Principal:
+        _rate_check(request, principal)
         return principal
 
     def role_allowed(allowed: tuple[str, ...], action: str) -> Any:
-        def check(request: Request, principal: Principal = Depends(service_on)) -> Principal:
+        async def check(request: Request, principal: Principal = Depends(service_on)) -> Principal:
             if not allowed:
                 return principal
             role = (
@@ -291,16 +309,17 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     async def _db_down(request: Request, exc: OperationalError) -> Response:
         return _unavailable(request, exc)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    def _unexpected_response(scope: Any, exc: BaseException) -> Response:
+        request = Request(scope)
+        if isinstance(exc, DBAPIError):
             return _unavailable(request, exc)
-        log.exception("unexpected error (request %s)", _request_id(request))
+        log.error(
+            "unexpected error (request %s)",
+            _request_id(request),
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
         lang = language(request.headers.get("accept-language"))
-        response = _fail(500, message("internal", lang), f"request id {_request_id(request)}")
-        # This handler runs outside the request-id middleware: set the header here too.
-        response.headers["x-request-id"] = _request_id(request)
-        return response
+        return _fail(500, message("internal", lang), f"request id {_request_id(request)}")
 
     # --- routes ----------------------------------------------------------------------------
 
@@ -445,6 +464,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     lang,
                     f"internal error; request id {_request_id(request)}",
                     tenant_id=tenant_id,
+                    record_id=record_id,
                 )
                 _set_state(request, record_id=record.id)
                 return _fail(
@@ -547,7 +567,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         summary="The tenant's cde_feature: active or not, total and used quota",
         tags=["credit recommendation"],
     )
-    def quota(request: Request, principal: Principal = Depends(authenticate)) -> Response:
+    def quota(request: Request, principal: Principal = Depends(limited)) -> Response:
         lang = language(request.headers.get("accept-language"))
         tenant = c().tenants.by_id(principal.tenant.id) or principal.tenant
         data = {
@@ -588,6 +608,10 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             )
             components = spec.setdefault("components", {}).setdefault("schemas", {})
             components.update(schema.pop("$defs", {}))
+            # The reader treats null sections as empty: document that they may be null.
+            for section in ("character", "income", "expenses", "collaterals", "internal_data"):
+                prop = schema["properties"][section]
+                schema["properties"][section] = {"anyOf": [prop, {"type": "null"}]}
             components["Application"] = schema
             spec["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             for path, operations in spec["paths"].items():

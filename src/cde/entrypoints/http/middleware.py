@@ -18,7 +18,7 @@ from cde.domain.masking import mask_name
 from cde.entrypoints.http.messages import language, message
 from cde.service.audit import AuditEntry
 
-__all__ = ["AuditTrail", "BodyLimit", "RequestId", "SecurityHeaders"]
+__all__ = ["AuditTrail", "BodyLimit", "CatchAll", "RequestId", "SecurityHeaders"]
 
 log = logging.getLogger("cde.http")
 
@@ -245,3 +245,33 @@ class AuditTrail:
             record_id=state.get("record_id"),
             body_sha256=state.get("body_sha256"),
         )
+
+
+class CatchAll:
+    """Turn any exception the routes did not handle into a response *inside* the stack, so
+    that it still gets the request id, the security headers and its audit entry (Starlette
+    would otherwise answer it in its outermost layer, past all of them)."""
+
+    def __init__(self, app: ASGIApp, answer: Callable[[Scope, BaseException], Any]) -> None:
+        self.app = app
+        self.answer = answer  # (scope, exc) -> a Starlette Response
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(msg: Message) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+            await send(msg)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # too late to answer; the connection is closed by the server
+                raise
+            response = self.answer(scope, exc)
+            await response(scope, receive, send)
