@@ -11,6 +11,7 @@ is not trusted; disagreements are data-quality flags.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 from cde.domain.application import Application
 from cde.domain.assessments import Assessed
@@ -22,6 +23,25 @@ from cde.policies.model import Policy
 __all__ = ["assess_collateral"]
 
 _UNKNOWN_KIND = Text("jenis tidak dikenal", "unknown kind")
+
+
+@cache
+def _factors(unverified_pct: Decimal, unpaid_pct: Decimal) -> dict[tuple[bool, bool], Text]:
+    """How the extra factors read, for each combination (written once per policy)."""
+    unverified = (
+        f" × {percent(unverified_pct, 'id')} (belum diverifikasi)",
+        f" × {percent(unverified_pct, 'en')} (unverified)",
+    )
+    unpaid = (
+        f" × {percent(unpaid_pct, 'id')} (pajak belum dibayar)",
+        f" × {percent(unpaid_pct, 'en')} (tax unpaid)",
+    )
+    out = {}
+    for a in (False, True):
+        for b in (False, True):
+            parts = [p for flag, p in ((a, unverified), (b, unpaid)) if flag]
+            out[(a, b)] = Text("".join(p[0] for p in parts), "".join(p[1] for p in parts))
+    return out
 
 
 def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assessed:
@@ -62,19 +82,12 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
         if item.recognition is not None and 0 <= item.recognition < policy_pct:
             pct = item.recognition
         recognised = Decimal(value) * pct / 100
-        factors_id: list[str] = []
-        factors_en: list[str] = []
-        if item.is_verified is not True:  # unverified, or not stated: counts for less
+        unverified = item.is_verified is not True  # unverified, or not stated
+        unpaid = item.is_tax_paid is False
+        if unverified:
             recognised = recognised * rules.unverified_factor_pct / 100
-            shown = percent(rules.unverified_factor_pct, "id")
-            factors_id.append(f" × {shown} (belum diverifikasi)")
-            factors_en.append(f" × {percent(rules.unverified_factor_pct, 'en')} (unverified)")
-        if item.is_tax_paid is False:
+        if unpaid:
             recognised = recognised * rules.tax_unpaid_factor_pct / 100
-            factors_id.append(
-                f" × {percent(rules.tax_unpaid_factor_pct, 'id')} (pajak belum dibayar)"
-            )
-            factors_en.append(f" × {percent(rules.tax_unpaid_factor_pct, 'en')} (tax unpaid)")
         recognised = recognised.to_integral_value(ROUND_HALF_UP)
         total += recognised
         add(
@@ -83,7 +96,9 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
             kind=kind,
             value_rp=value,
             recognition_pct=pct,
-            factors=Text("".join(factors_id), "".join(factors_en)),
+            factors=_factors(rules.unverified_factor_pct, rules.tax_unpaid_factor_pct)[
+                (unverified, unpaid)
+            ],
             recognised_rp=recognised,
         )
         if item.is_verified is False:
