@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine
 from uuid6 import uuid7
 
 from cde.adapters.db.audit import SqlAuditLog
+from cde.adapters.db.batches import SqlBatches
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.idempotency import SqlIdempotency
 from cde.adapters.db.repository import (
@@ -19,10 +23,14 @@ from cde.adapters.db.repository import (
 from cde.adapters.db.tables import DEFAULT_TENANT_ID
 from cde.adapters.db.tenants import SqlTenants
 from cde.adapters.db.writer import DbWriter
+from cde.adapters.jobs.embedded import EmbeddedQueue, EmbeddedWorker
+from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue
 from cde.adapters.jwt_verifier import JwtVerifier
 from cde.policies import Policy, default_policy, load_policy
 from cde.service.auth import Authenticator, ClaimNames
+from cde.service.batches import BatchService
 from cde.service.idempotency import Idempotency
+from cde.service.jobs import BATCH_CHUNK, JobQueue
 from cde.service.ratelimit import RateLimiter
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
 from cde.service.tenants import TenantAdmin
@@ -55,8 +63,43 @@ class Container:
     audit: SqlAuditLog
     rate_limiter: RateLimiter
     idempotency: Idempotency
+    jobs: JobQueue
+    batches: BatchService
+    worker: EmbeddedWorker | None = None
+
+    def handle_job(self, kind: str, args: dict[str, Any]) -> None:
+        if kind == BATCH_CHUNK:
+            self.batches.process_chunk(str(args["batch_id"]), int(args["first"]), int(args["last"]))
+            return
+        raise ValueError(f"unknown job kind {kind!r}")
+
+    def housekeeping(self) -> None:
+        """Re-defer the pending chunks of batches that stalled (lost jobs, dead workers)."""
+        stale_after = timedelta(seconds=max(self.settings.job_lease_seconds * 3, 30))
+        self.batches.resume_stale(utc_now() - stale_after)
+
+    def embedded_worker(self, name: str | None = None) -> EmbeddedWorker:
+        if not isinstance(self.jobs, EmbeddedQueue):
+            raise RuntimeError("the embedded worker needs the embedded queue")
+        return EmbeddedWorker(
+            self.jobs,
+            self.handle_job,
+            name or f"{socket.gethostname()}:{os.getpid()}",
+            threads=self.settings.job_threads,
+            housekeeping=self.housekeeping,
+        )
+
+    def start_jobs(self) -> None:
+        """Work jobs in this process (the embedded default on SQLite)."""
+        if self.worker is None and isinstance(self.jobs, EmbeddedQueue):
+            self.worker = self.embedded_worker()
+            self.worker.start()
 
     def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        if isinstance(self.jobs, ProcrastinateQueue):
+            self.jobs.close()
         self.writer.close()
         self.engine.dispose()
 
@@ -85,6 +128,11 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     recommendations = SqlRecommendations(engine, writer)
     tenants = SqlTenants(engine)
     tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, utc_now)
+    jobs: JobQueue
+    if engine.dialect.name == "postgresql":
+        jobs = ProcrastinateQueue(engine)
+    else:
+        jobs = EmbeddedQueue(engine, utc_now, lease_seconds=settings.job_lease_seconds)
     claims = ClaimNames(
         tenant=settings.jwt_tenant_claim,
         user=settings.jwt_user_claim,
@@ -105,4 +153,14 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
         audit=SqlAuditLog(engine, writer),
         rate_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
         idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, utc_now, new_id),
+        jobs=jobs,
+        batches=BatchService(
+            SqlBatches(engine),
+            jobs,
+            policy,
+            utc_now,
+            settings.zone,
+            new_id,
+            settings.max_batch_items,
+        ),
     )

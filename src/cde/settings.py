@@ -66,6 +66,22 @@ class Settings(BaseSettings):
         (), description="Origins allowed by CORS (none: CORS off)."
     )
 
+    # --- batches and background jobs ----------------------------------------------------------
+    max_batch_items: int = Field(100_000, ge=1, description="Most applications in one batch.")
+    max_batch_bytes: int = Field(
+        64 * 1024 * 1024, ge=1024, description="Largest batch body (POST /kocek/cde/batches)."
+    )
+    run_jobs_in_process: bool | None = Field(
+        None, description="Work jobs inside `cde serve` (default: yes on SQLite, no on PostgreSQL)."
+    )
+    job_threads: int = Field(1, ge=1, le=32, description="Job threads per process.")
+    job_lease_seconds: float = Field(
+        30, gt=0, description="Embedded queue: a job whose worker is silent this long is retaken."
+    )
+    job_stalled_seconds: float = Field(
+        10, gt=0, description="procrastinate: a worker silent this long is presumed dead."
+    )
+
     @field_validator("api_tokens", "request_roles", "read_roles", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
@@ -85,6 +101,14 @@ class Settings(BaseSettings):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def jobs_in_process(self) -> bool:
+        return self.is_sqlite if self.run_jobs_in_process is None else self.run_jobs_in_process
 
     @property
     def effective_database_url(self) -> str:

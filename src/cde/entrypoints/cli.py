@@ -273,12 +273,17 @@ def _container(settings: Settings) -> Container:
 def serve_command(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int, typer.Option(help="API processes sharing the port (state lives in the database).")
+    ] = 1,
 ) -> None:
     """Run the HTTP service (Kocek CDE API) on the configured database (SQLite by default)."""
     import uvicorn
 
     from cde.entrypoints.http import create_app
 
+    if not 1 <= workers <= 64:
+        raise _usage("--workers must be 1 to 64")
     settings = _settings()
     container = _container(settings)
     token = None
@@ -299,6 +304,21 @@ def serve_command(
         f"{container.policy.version}",
         highlight=False,
     )
+    if workers > 1:
+        # Each worker process builds its own container from the same settings (environment);
+        # the database holds everything they must agree on.
+        container.close()
+        prepare_worker_processes()
+        uvicorn.run(
+            "cde.entrypoints.http:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=logging_config(settings.log_level),
+            access_log=False,
+        )
+        return
     try:
         uvicorn.run(
             create_app(container),
@@ -307,6 +327,59 @@ def serve_command(
             log_config=logging_config(settings.log_level),
             access_log=False,
         )
+    finally:
+        container.close()
+
+
+def prepare_worker_processes() -> None:
+    """Before uvicorn forks API workers: a fresh directory for multi-process metrics."""
+    import tempfile
+
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cde-metrics-")
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int, typer.Option(help="Jobs run at once in this process.", min=1, max=32)
+    ] = 1,
+) -> None:
+    """Work background jobs (portfolio batches): procrastinate on PostgreSQL, the embedded
+    queue on SQLite. Add as many as needed, on any machine that reaches the database."""
+    import logging.config
+    import signal
+
+    settings = _settings()
+    logging.config.dictConfig(logging_config(settings.log_level))
+    container = _container(settings)
+    name = f"cde-worker-{os.getpid()}"
+    err.print(
+        f"cde worker {name} on {settings.effective_database_url} (concurrency {concurrency})",
+        highlight=False,
+    )
+    try:
+        if container.engine.dialect.name == "postgresql":
+            from cde.adapters.jobs.procrastinate_queue import run_worker
+
+            run_worker(
+                settings.effective_database_url,
+                container.handle_job,
+                container.housekeeping,
+                concurrency=concurrency,
+                name=name,
+                stalled_after_seconds=settings.job_stalled_seconds,
+            )
+        else:
+            worker = container.embedded_worker(name)
+            worker.threads = concurrency
+
+            def stop(*_: object) -> None:
+                worker.request_stop()
+
+            signal.signal(signal.SIGTERM, stop)
+            signal.signal(signal.SIGINT, stop)
+            worker.run_until_stopped()
     finally:
         container.close()
 

@@ -26,7 +26,10 @@ __all__ = [
     "UTCDateTime",
     "api_tokens",
     "audit_log",
+    "batch_items",
+    "batches",
     "idempotency_keys",
+    "jobs",
     "metadata",
     "recommendations",
     "service_settings",
@@ -175,4 +178,64 @@ idempotency_keys = Table(
     Column("record_id", String(36), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_idempotency_keys_created_at", "created_at"),
+)
+
+# Portfolio batches: one row per batch, one per item. An item moves from ``pending`` to
+# ``done`` or ``failed`` exactly once: the UPDATE that moves it is guarded by
+# ``status = 'pending'`` and runs in the same transaction as the insert of its
+# recommendation, so a worker that dies halfway leaves nothing half-done.
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("as_of", String(10), nullable=False),  # the evaluation date of every item
+    Column("lang", String(2), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("user_id", String(255), nullable=True),
+    Column("user_name", String(255), nullable=True),
+    Column("user_role", String(100), nullable=True),
+    Column("claimed_ip", String(100), nullable=True),
+    Column("remote_addr", String(100), nullable=True),
+    Index("ix_batches_tenant", "tenant_id", "id"),
+)
+
+batch_items = Table(
+    "batch_items",
+    metadata,
+    Column("batch_id", String(36), ForeignKey("batches.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),  # pending | done | failed
+    Column("loan_id", String(255), nullable=True),
+    Column("customer_id", String(255), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("record_id", String(36), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("grade", String(1), nullable=True),
+    Column("plafon", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_batch_items_status", "batch_id", "status", "seq"),
+)
+
+# The embedded job queue (used when the database is SQLite; PostgreSQL uses
+# procrastinate's own tables). A job is leased by a worker for ``lease`` seconds; a job
+# whose lease ran out (its worker died) is taken again; failures retry with backoff.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("args", Text, nullable=False),
+    Column("status", String(16), nullable=False),  # queued | running | done | failed
+    Column("attempts", Integer, nullable=False),
+    Column("run_after", UTCDateTime(), nullable=False),
+    Column("leased_until", UTCDateTime(), nullable=True),
+    Column("worker", String(100), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_jobs_ready", "status", "run_after"),
 )

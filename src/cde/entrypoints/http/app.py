@@ -22,7 +22,7 @@ from babel.dates import format_datetime
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -41,6 +41,7 @@ from cde.entrypoints.http.middleware import (
     SecurityHeaders,
 )
 from cde.service.auth import Principal
+from cde.service.batches import BatchError, BatchProgress
 from cde.service.idempotency import IdempotencyConflictError
 from cde.service.instructions import InstructionFileError, resolve_instruction_file
 from cde.service.ports import Caller, QuotaExhaustedError, Recommendation
@@ -148,6 +149,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         state["c"] = container if container is not None else bootstrap(settings)
+        if state["c"].settings.jobs_in_process:
+            state["c"].start_jobs()
         try:
             yield
         finally:
@@ -190,7 +193,11 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             ],
         )
     app.add_middleware(CatchAll, answer=lambda scope, exc: _unexpected_response(scope, exc))
-    app.add_middleware(BodyLimit, limit=effective.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=effective.max_body_bytes,
+        per_path={"/kocek/cde/batches": effective.max_batch_bytes},
+    )
     app.add_middleware(AuditTrail, audit=lambda: c().audit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestId)
@@ -560,6 +567,113 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             },
         )
 
+    @app.post(
+        "/kocek/cde/batches",
+        status_code=202,
+        response_model=schemas.BatchEnvelope,
+        responses={
+            400: {"model": schemas.FailEnvelope, "description": "Not JSONL or a JSON array"},
+            401: {"model": schemas.UnauthenticatedBody},
+            403: {"model": schemas.FailEnvelope},
+            413: {"model": schemas.FailEnvelope, "description": "Batch too large"},
+        },
+        summary="Submit a portfolio batch (JSONL or a JSON array of applications)",
+        tags=["batches"],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                    "application/json": {
+                        "schema": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Application"},
+                        }
+                    },
+                },
+            }
+        },
+    )
+    async def submit_batch(
+        request: Request, principal: Principal = Depends(may_request)
+    ) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        body = await request.body()
+        caller = _caller(request, principal)
+
+        def work() -> Response:
+            try:
+                batch = c().batches.submit(body, principal.tenant.id, caller, lang)
+            except BatchError as exc:
+                return _fail(
+                    400,
+                    message("batch_invalid", lang),
+                    str(exc),
+                    errors=[{"field": "(body)", "message": str(exc)}],
+                )
+            progress = c().batches.get(batch.id, principal.tenant.id)
+            assert progress is not None
+            _set_state(request, record_id=batch.id)
+            return _json(
+                202,
+                {
+                    "data": _batch_view(progress, c().settings.zone),
+                    "message": message("batch_created", lang),
+                    "status": "success",
+                },
+            )
+
+        return await anyio.to_thread.run_sync(work)
+
+    @app.get(
+        "/kocek/cde/batches/{batch_id}",
+        response_model=schemas.BatchEnvelope,
+        responses={
+            401: {"model": schemas.UnauthenticatedBody},
+            404: {"model": schemas.FailEnvelope, "description": "Data not found."},
+        },
+        summary="A batch's progress and, when done, its summary",
+        tags=["batches"],
+    )
+    def batch_detail(
+        batch_id: str, request: Request, principal: Principal = Depends(may_read)
+    ) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        progress = c().batches.get(batch_id, principal.tenant.id) if len(batch_id) <= 64 else None
+        if progress is None:
+            return _json(404, {"message": message("not_found", lang), "status": "fail"})
+        return _json(
+            200,
+            {
+                "data": _batch_view(progress, c().settings.zone),
+                "message": message("batch_detail", lang),
+                "status": "success",
+            },
+        )
+
+    @app.get(
+        "/kocek/cde/batches/{batch_id}/results",
+        response_class=StreamingResponse,
+        responses={
+            200: {
+                "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                "description": "One JSON line per item, in order: a result or an error",
+            },
+            401: {"model": schemas.UnauthenticatedBody},
+            404: {"model": schemas.FailEnvelope, "description": "Data not found."},
+        },
+        summary="The batch's results as JSON lines",
+        tags=["batches"],
+    )
+    def batch_results(
+        batch_id: str, request: Request, principal: Principal = Depends(may_read)
+    ) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        lines = c().batches.results(batch_id, principal.tenant.id) if len(batch_id) <= 64 else None
+        if lines is None:
+            return _json(404, {"message": message("not_found", lang), "status": "fail"})
+        return StreamingResponse(lines, media_type="application/x-ndjson")
+
     @app.get(
         "/kocek/quota",
         response_model=schemas.QuotaEnvelope,
@@ -635,6 +749,29 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             return JSONBytes(b'{"status":"success"}')
 
     return app
+
+
+def _batch_view(progress: BatchProgress, zone: ZoneInfo) -> dict[str, Any]:
+    batch = progress.batch
+    view: dict[str, Any] = {
+        "id": batch.id,
+        "status": progress.status,
+        "date": _words(batch.created_at, zone),
+        "datetime": _iso(batch.created_at),
+        "as_of": batch.as_of.isoformat(),
+        "total": batch.total,
+        "done": progress.done,
+        "failed": progress.failed,
+        "pending": progress.pending,
+        "summary": None,
+    }
+    if progress.pending == 0:
+        view["summary"] = {
+            "outcomes": dict(sorted(progress.outcomes.items())),
+            "grades": dict(sorted(progress.grades.items())),
+            "total_plafon": progress.total_plafon,
+        }
+    return view
 
 
 def _detail(record: Recommendation, zone: ZoneInfo) -> dict[str, Any]:

@@ -76,6 +76,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Permintaan pertama dengan Idempotency-Key ini masih diproses; coba lagi",
         "The first request with this Idempotency-Key is still being processed; retry",
     ),
+    "batch_created": (
+        "Batch diterima dan sedang diproses",
+        "Batch accepted and being processed",
+    ),
+    "batch_detail": (
+        "Berhasil menampilkan status batch.",
+        "Successfully displayed the batch status.",
+    ),
+    "batch_invalid": ("Batch tidak valid", "The batch is not valid"),
     "too_deep": (
         "Badan permintaan terlalu dalam bersarang",
         "The request body is nested too deeply",

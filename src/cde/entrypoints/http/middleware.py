@@ -53,19 +53,21 @@ class BodyLimit:
     """Refuse bodies above ``limit`` bytes with 413, whether announced or streamed; keep the
     SHA-256 of accepted bodies in ``scope['state']['body_sha256']`` for the audit trail."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.per_path = per_path or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope["path"], self.default)
         headers = dict(scope["headers"])
         lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(scope, send, lang)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, send, lang, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -76,8 +78,8 @@ class BodyLimit:
                 return
             chunk = msg.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._too_large(scope, send, lang)
+            if size > limit:
+                await self._too_large(scope, send, lang, limit)
                 return
             chunks.append(chunk)
             more = msg.get("more_body", False)
@@ -94,11 +96,12 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, send: Send, lang: str) -> None:
+    async def _too_large(self, scope: Scope, send: Send, lang: str, limit: int) -> None:
         _state(scope)["audit_outcome"] = "too_large"
+        setting = "CDE_MAX_BATCH_BYTES" if scope["path"] in self.per_path else "CDE_MAX_BODY_BYTES"
         body = _fail_body(
             message("too_large", "en" if lang == "en" else "id"),
-            f"limit {self.limit} bytes (CDE_MAX_BODY_BYTES)",
+            f"limit {limit} bytes ({setting})",
         )
         await _respond(send, 413, body, [])
 

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "BatchEnvelope",
     "CreatedEnvelope",
     "DetailEnvelope",
     "FailEnvelope",
@@ -118,5 +119,30 @@ class Quota(BaseModel):
 
 class QuotaEnvelope(BaseModel):
     data: Quota
+    message: str
+    status: Literal["success"] = "success"
+
+
+class BatchSummary(BaseModel):
+    outcomes: dict[str, int]
+    grades: dict[str, int]
+    total_plafon: int
+
+
+class BatchView(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done"]
+    date: str
+    datetime: str
+    as_of: str
+    total: int
+    done: int
+    failed: int
+    pending: int
+    summary: BatchSummary | None
+
+
+class BatchEnvelope(BaseModel):
+    data: BatchView
     message: str
     status: Literal["success"] = "success"

@@ -1,0 +1,1 @@
+"""Job queue adapters: the embedded one (any database) and procrastinate (PostgreSQL)."""
