@@ -15,6 +15,7 @@ from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.idempotency import SqlIdempotency
+from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.adapters.db.repository import (
     SqlRecommendations,
     SqlServiceSettings,
@@ -31,7 +32,6 @@ from cde.service.auth import Authenticator, ClaimNames
 from cde.service.batches import BatchService
 from cde.service.idempotency import Idempotency
 from cde.service.jobs import BATCH_CHUNK, JobQueue
-from cde.service.ratelimit import RateLimiter
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
 from cde.service.tenants import TenantAdmin
 from cde.settings import Settings
@@ -61,7 +61,7 @@ class Container:
     tenant_admin: TenantAdmin
     authenticator: Authenticator
     audit: SqlAuditLog
-    rate_limiter: RateLimiter
+    rate_limiter: SqlRateLimiter
     idempotency: Idempotency
     jobs: JobQueue
     batches: BatchService
@@ -151,7 +151,9 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
         tenant_admin=TenantAdmin(tenants, utc_now, new_id),
         authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
         audit=SqlAuditLog(engine, writer),
-        rate_limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
+        rate_limiter=SqlRateLimiter(
+            engine, settings.rate_limit_per_minute, settings.rate_limit_burst
+        ),
         idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, utc_now, new_id),
         jobs=jobs,
         batches=BatchService(

@@ -1,21 +1,34 @@
 """Logging for the service: one format, and personal data masked in every line.
 
+:func:`logging_config` is the ``logging.config.dictConfig`` that ``cde serve`` gives
+uvicorn: the ``cde`` and ``uvicorn`` loggers write to stderr through the structlog
+formatter of :mod:`cde.observability.logs` — one JSON object per line by default, or a
+readable line with ``CDE_LOG_FORMAT=text`` — and structlog loggers are routed into the
+same handler. See ``docs/operations.md``.
+
 :class:`MaskingFilter` rewrites each record's message so that NIK-like digit runs are
 masked (``5171********0001``); names never reach the logs (the audit keeps them masked).
+The formatter masks every value of a line again (traceback and extra fields included).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from cde.domain.masking import mask_text
 
-__all__ = ["MaskingFilter", "logging_config"]
+__all__ = ["LOG_FORMAT_ENV", "MaskingFilter", "logging_config"]
+
+LOG_FORMAT_ENV = "CDE_LOG_FORMAT"
 
 
 class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, dict):
+            # A structlog event on its way to the ProcessorFormatter: it masks the event.
+            return True
         try:
             text = record.getMessage()
         except Exception:  # a broken format string: leave it to the handler to report
@@ -32,20 +45,34 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` for uvicorn and cde, with masking on every handler."""
+def _json_from_env() -> bool:
+    value = os.environ.get(LOG_FORMAT_ENV, "json").strip().lower() or "json"
+    if value not in ("json", "text"):
+        raise ValueError(f"{LOG_FORMAT_ENV} must be 'json' or 'text', not {value!r}")
+    return value == "json"
+
+
+def logging_config(level: str, *, json: bool | None = None) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn and cde, with masking on every handler.
+
+    ``json`` chooses JSON lines (True) or text (False); by default ``CDE_LOG_FORMAT``
+    (``json`` unless set to ``text``)."""
     level = level.upper()
+    use_json = _json_from_env() if json is None else json
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"mask": {"()": "cde.logging_setup.MaskingFilter"}},
         "formatters": {
-            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+            "structured": {
+                "()": "cde.observability.logs.formatter_for_dictconfig",
+                "json": use_json,
+            },
         },
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
-                "formatter": "plain",
+                "formatter": "structured",
                 "filters": ["mask"],
                 "stream": "ext://sys.stderr",
             }

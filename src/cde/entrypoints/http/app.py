@@ -29,6 +29,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
 
 from cde import __version__
+from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.bootstrap import Container, bootstrap
 from cde.domain.application import Application, InvalidApplicationError
 from cde.entrypoints.http import schemas
@@ -45,7 +46,6 @@ from cde.service.batches import BatchError, BatchProgress
 from cde.service.idempotency import IdempotencyConflictError
 from cde.service.instructions import InstructionFileError, resolve_instruction_file
 from cde.service.ports import Caller, QuotaExhaustedError, Recommendation
-from cde.service.ratelimit import RateLimiter
 from cde.settings import Settings
 
 __all__ = ["create_app"]
@@ -235,7 +235,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         if wait > 0:
             _set_state(request, audit_outcome="rate_limited")
             lang = language(request.headers.get("accept-language"))
-            after = RateLimiter.retry_after(wait)
+            after = SqlRateLimiter.retry_after(wait)
             response = _fail(429, message("rate_limited", lang), f"retry after {after} s")
             response.headers["Retry-After"] = after
             raise ApiError(response)
