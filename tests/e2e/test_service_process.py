@@ -307,7 +307,9 @@ def test_raw_responses_and_operational_routes(configured: Service, seed_bytes: b
             assert response.headers.get("x-request-id")
         assert [r.status_code for r in responses] == [200, 200, 404, 401, 200, 200, 200]
         assert responses[4].json()["status"] == "ok"
-        assert responses[5].json() == {"status": "ok", "database": "ok"}
+        ready = responses[5].json()
+        assert (ready["status"], ready["database"]) == ("ok", "ok")
+        assert ready["queue"] == {"backend": "embedded", "ok": True, "depth": 0, "in_process": True}
         spec = responses[6].json()
         assert ROUTE in spec["paths"]
         assert f"{ROUTE}/{{record_id}}" in spec["paths"]

@@ -117,8 +117,29 @@ class BatchStore(Protocol):
         marks them touched at ``now``."""
 
 
+def _refuse_single_document(text: bytes) -> None:
+    """A body that is not an array but one JSON document as a whole is JSON lines only when
+    it is a single object on a single line (a batch of one). A lone scalar (``5``,
+    ``"x"``, ``null``) or an object spread over several lines (a pretty-printed
+    application) is neither JSON lines nor an array: refused, rather than accepted as
+    one failed item per line."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return  # several documents (JSON lines) or unreadable ones: read line by line
+    if not isinstance(value, dict):
+        raise BatchError("expected a JSON array or JSON lines, not a single JSON value")
+    if len([line for line in text.splitlines() if line.strip()]) > 1:
+        raise BatchError(
+            "expected a JSON array or JSON lines (one application per line), "
+            "not a single JSON object spread over several lines"
+        )
+
+
 def parse_items(body: bytes, max_items: int) -> list[Item]:
-    """Read a JSON array or JSONL body into items. Unreadable lines become failed items."""
+    """Read a JSON array or JSONL body into items. Unreadable lines become failed items;
+    a body that is neither (a single JSON scalar, an object over several lines, a broken
+    array, nothing) is a :class:`BatchError`."""
     text = body.lstrip()
     raw_items: list[tuple[str, Any]] = []
     if text.startswith(b"["):
@@ -130,6 +151,7 @@ def parse_items(body: bytes, max_items: int) -> list[Item]:
             raise BatchError("expected a JSON array or JSON lines")
         raw_items = [(orjson.dumps(v).decode("utf-8"), v) for v in values]
     else:
+        _refuse_single_document(text)
         for line in body.splitlines():
             if not line.strip():
                 continue

@@ -700,14 +700,39 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/ready", tags=["operations"], summary="Ready: the database answers")
+    @app.get("/ready", tags=["operations"], summary="Ready: the database and the job queue answer")
     def ready() -> Response:
+        queue = "procrastinate" if c().engine.dialect.name == "postgresql" else "embedded"
         try:
             c().recommender.repository.ping()
         except Exception as exc:
-            log.warning("not ready: %s", exc)
-            return _json(503, {"status": "unavailable", "database": "unreachable"})
-        return _json(200, {"status": "ok", "database": "ok"})
+            log.warning("not ready: database: %s", exc)
+            return _json(503, {"status": "unavailable", "database": "unreachable", "queue": None})
+        try:
+            depth = c().jobs.depth()
+        except Exception as exc:
+            log.warning("not ready: job queue: %s", exc)
+            return _json(
+                503,
+                {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "queue": {"backend": queue, "ok": False},
+                },
+            )
+        return _json(
+            200,
+            {
+                "status": "ok",
+                "database": "ok",
+                "queue": {
+                    "backend": queue,
+                    "ok": True,
+                    "depth": depth,
+                    "in_process": c().settings.jobs_in_process,
+                },
+            },
+        )
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
