@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from cde.adapters.db.writer import DbWriter
 from cde.adapters.jobs.embedded import EmbeddedQueue, EmbeddedWorker
 from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue
 from cde.adapters.jwt_verifier import JwtVerifier
+from cde.observability.metrics import observe_job, observe_result
 from cde.policies import Policy, default_policy, load_policy
 from cde.service.auth import Authenticator, ClaimNames
 from cde.service.batches import BatchService
@@ -68,10 +70,15 @@ class Container:
     worker: EmbeddedWorker | None = None
 
     def handle_job(self, kind: str, args: dict[str, Any]) -> None:
-        if kind == BATCH_CHUNK:
+        started = time.perf_counter()
+        outcome = "failed"
+        try:
+            if kind != BATCH_CHUNK:
+                raise ValueError(f"unknown job kind {kind!r}")
             self.batches.process_chunk(str(args["batch_id"]), int(args["first"]), int(args["last"]))
-            return
-        raise ValueError(f"unknown job kind {kind!r}")
+            outcome = "succeeded"
+        finally:
+            observe_job(kind, outcome, time.perf_counter() - started)
 
     def housekeeping(self) -> None:
         """Re-defer the pending chunks of batches that stalled (lost jobs, dead workers)."""
@@ -164,5 +171,6 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
             settings.zone,
             new_id,
             settings.max_batch_items,
+            observe=observe_result,
         ),
     )

@@ -308,7 +308,7 @@ def serve_command(
         # Each worker process builds its own container from the same settings (environment);
         # the database holds everything they must agree on.
         container.close()
-        prepare_worker_processes()
+        prepare_worker_processes(settings)
         uvicorn.run(
             "cde.entrypoints.http:create_app",
             factory=True,
@@ -331,12 +331,13 @@ def serve_command(
         container.close()
 
 
-def prepare_worker_processes() -> None:
-    """Before uvicorn forks API workers: a fresh directory for multi-process metrics."""
-    import tempfile
+def prepare_worker_processes(settings: Settings) -> None:
+    """Before uvicorn starts API workers: a fresh directory for multi-process metrics."""
+    from cde.observability.metrics import prepare_multiprocess_dir
 
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cde-metrics-")
+    prepare_multiprocess_dir(
+        os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "prometheus"
+    )
 
 
 @app.command("worker")

@@ -157,9 +157,10 @@ def formatter_for_dictconfig(json: bool = True) -> structlog.stdlib.ProcessorFor
     return formatter(json)
 
 
-def configure_logging(level: str, json: bool = True) -> None:
-    """Set up structlog and stdlib logging for this process: the ``cde`` and ``uvicorn``
-    loggers write JSON lines (or text with ``json=False``) to stderr, masked."""
+def configure_logging(level: str, json: bool | None = None) -> None:
+    """Set up structlog and stdlib logging for this process (``cde worker``, scripts): the
+    ``cde`` and ``uvicorn`` loggers write JSON lines (or text with ``json=False``) to
+    stderr, masked. ``json=None`` follows ``CDE_LOG_FORMAT`` (JSON unless ``text``)."""
     from cde.logging_setup import logging_config  # here: logging_setup names this module
 
     configure_structlog()

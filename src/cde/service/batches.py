@@ -191,6 +191,7 @@ class BatchService:
         zone: ZoneInfo,
         new_id: Callable[[], str],
         max_items: int,
+        observe: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
@@ -199,6 +200,7 @@ class BatchService:
         self.zone = zone
         self.new_id = new_id
         self.max_items = max_items
+        self.observe = observe  # told of every result (metrics)
 
     def submit(self, body: bytes, tenant_id: str, caller: Caller, lang: Lang) -> Batch:
         items = parse_items(body, self.max_items)
@@ -260,6 +262,8 @@ class BatchService:
                 "errors": [e.as_dict(lang) for e in exc.errors],
             }
             return ItemResult(item.seq, "failed", error=orjson.dumps(error).decode())
+        if self.observe is not None:
+            self.observe(result)
         decision = result["decision"]
         record = Recommendation(
             id=self.new_id(),

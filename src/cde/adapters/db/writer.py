@@ -16,6 +16,7 @@ import queue
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
@@ -47,6 +48,7 @@ class DbWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._queue: queue.SimpleQueue[_Record | _Audit | None] = queue.SimpleQueue()
+        self._audit_head_ready = False  # the head row is known to exist (see _ensure_audit_head)
         self._thread = threading.Thread(target=self._run, name="cde-db-writer", daemon=True)
         self._thread.start()
 
@@ -95,6 +97,8 @@ class DbWriter:
         audits = [op for op in group if isinstance(op, _Audit)]
         for attempt in range(3):
             try:
+                if audits:
+                    self._ensure_audit_head(audits[0].entry.at)
                 with self._engine.begin() as conn:
                     stored = self._write_records(conn, records)
                     if audits:
@@ -112,6 +116,28 @@ class DbWriter:
             op.done.set_result(ok)
         for a in audits:
             a.done.set_result(None)
+
+    def _ensure_audit_head(self, now: datetime) -> None:
+        """Create the audit chain's head row, once, in a transaction of its own. When several
+        processes write their first audit entries at once, each tries; one INSERT wins and
+        the others fail here harmlessly. Inside the group's transaction the loser's failed
+        INSERT would abort the whole group on PostgreSQL, records included (a 503)."""
+        if self._audit_head_ready:
+            return
+        try:
+            with self._engine.begin() as conn:
+                found = conn.execute(
+                    select(service_settings.c.key).where(service_settings.c.key == AUDIT_HEAD_KEY)
+                ).first()
+                if found is None:
+                    conn.execute(
+                        insert(service_settings).values(
+                            key=AUDIT_HEAD_KEY, value=GENESIS, updated_at=now
+                        )
+                    )
+        except IntegrityError:
+            pass  # another process created it first
+        self._audit_head_ready = True
 
     @staticmethod
     def _fail(group: list[_Record | _Audit], exc: BaseException) -> None:

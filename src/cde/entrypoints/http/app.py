@@ -41,6 +41,9 @@ from cde.entrypoints.http.middleware import (
     RequestId,
     SecurityHeaders,
 )
+from cde.observability.logs import RequestContext
+from cde.observability.metrics import Metrics, observe_result, set_queue_depth_source
+from cde.observability.routes import router as metrics_router
 from cde.service.auth import Principal
 from cde.service.batches import BatchError, BatchProgress
 from cde.service.idempotency import IdempotencyConflictError
@@ -151,6 +154,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         state["c"] = container if container is not None else bootstrap(settings)
         if state["c"].settings.jobs_in_process:
             state["c"].start_jobs()
+        set_queue_depth_source(state["c"].jobs.depth)
         try:
             yield
         finally:
@@ -200,7 +204,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     )
     app.add_middleware(AuditTrail, audit=lambda: c().audit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestContext)  # inside RequestId: binds its id for every log line
     app.add_middleware(RequestId)
+    app.add_middleware(Metrics)  # outermost: counts and times every request, 401/413/500 too
 
     # --- dependencies ----------------------------------------------------------------------
 
@@ -479,11 +485,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     message("internal", lang),
                     f"request id {_request_id(request)}; record {record.id}",
                 )
-            _set_state(request, record_id=done.record.id)
-            data = {"id": done.record.id, "status": done.record.status, **done.result}
-            return _json(
-                200, {"data": data, "message": message("created", lang), "status": "success"}
-            )
+            observe_result(done.result)
+            return created(done.record.id, done.record.status, done.result)
 
         return await anyio.to_thread.run_sync(work)
 
@@ -733,6 +736,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 },
             },
         )
+
+    app.include_router(metrics_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

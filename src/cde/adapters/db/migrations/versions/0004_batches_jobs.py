@@ -87,6 +87,7 @@ def downgrade() -> None:
         op.execute("DROP TABLE IF EXISTS procrastinate_workers CASCADE")
         op.execute("DROP TYPE IF EXISTS procrastinate_job_status CASCADE")
         op.execute("DROP TYPE IF EXISTS procrastinate_job_event_type CASCADE")
+        op.execute("DROP TYPE IF EXISTS procrastinate_job_to_defer_v1 CASCADE")
     op.drop_index("ix_jobs_ready", "jobs")
     op.drop_table("jobs")
     op.drop_index("ix_batch_items_status", "batch_items")
