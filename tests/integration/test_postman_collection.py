@@ -105,7 +105,12 @@ def test_covers_every_kocek_route_and_health_ready(
 
 
 def test_post_request_is_the_seed_with_the_kocek_headers(collection: dict[str, Any]) -> None:
-    (post,) = [i for i in _requests(collection["item"]) if i["request"]["method"] == "POST"]
+    (post,) = [
+        i
+        for i in _requests(collection["item"])
+        if i["request"]["method"] == "POST"
+        and i["request"]["url"]["path"] == ["kocek", "cde", "credit-recommendation"]
+    ]
     request = post["request"]
     assert json.loads(request["body"]["raw"]) == json.loads(SEED.read_text("utf-8"))
     headers = {h["key"]: h for h in request["header"]}
