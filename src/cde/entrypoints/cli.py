@@ -26,7 +26,7 @@ from cde.adapters.db.engine import schema_lock
 from cde.bootstrap import Container, bootstrap, new_id
 from cde.domain.application import InvalidApplicationError
 from cde.domain.engine import evaluate
-from cde.domain.text import Lang
+from cde.domain.text import Lang, rupiah
 from cde.entrypoints.cli_schedule import schedule_command
 from cde.logging_setup import logging_config
 from cde.policies import Policy, PolicyError, default_policy, load_policy
@@ -61,7 +61,7 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 app.add_typer(audit_app, name="audit")
 app.command("schedule", help="Print the amortisation schedule of a loan.")(schedule_command)
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never hard-wrap paths or messages in logs
 
 LangOption = Annotated[
     str, typer.Option("--lang", help="Language of messages and narratives: id or en.")
@@ -229,7 +229,7 @@ def batch_command(
     err.print(
         f"[bold]{summary.lines}[/] lines: {summary.evaluated} evaluated, "
         f"{summary.errors} errors; outcomes: {outcomes}; "
-        f"total recommended plafon Rp {summary.total_plafon:,}; "
+        f"total recommended plafon {rupiah(summary.total_plafon, language)}; "
         f"{summary.seconds:.2f} s ({summary.per_second:,.0f} lines/s, {workers} worker(s))",
         highlight=False,
     )
