@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 CHUNK_ITEMS = 200
+_JSONL_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/jsonlines"})
 
 
 class BatchError(ValueError):
@@ -136,13 +137,20 @@ def _refuse_single_document(text: bytes) -> None:
         )
 
 
-def parse_items(body: bytes, max_items: int) -> list[Item]:
+def parse_items(body: bytes, max_items: int, media_type: str | None = None) -> list[Item]:
     """Read a JSON array or JSONL body into items. Unreadable lines become failed items;
     a body that is neither (a single JSON scalar, an object over several lines, a broken
-    array, nothing) is a :class:`BatchError`."""
+    array, nothing) is a :class:`BatchError`.
+
+    ``application/json`` must be an array; ``application/x-ndjson`` (or ``application/jsonl``)
+    is JSON lines; with any other or no media type, a body starting with ``[`` is an array.
+    """
     text = body.lstrip()
     raw_items: list[tuple[str, Any]] = []
-    if text.startswith(b"["):
+    kind = (media_type or "").split(";", 1)[0].strip().lower()
+    if kind == "application/json" and not text.startswith(b"["):
+        raise BatchError("an application/json batch must be a JSON array of applications")
+    if kind not in _JSONL_TYPES and text.startswith(b"["):
         try:
             values = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
@@ -202,8 +210,15 @@ class BatchService:
         self.max_items = max_items
         self.observe = observe  # told of every result (metrics)
 
-    def submit(self, body: bytes, tenant_id: str, caller: Caller, lang: Lang) -> Batch:
-        items = parse_items(body, self.max_items)
+    def submit(
+        self,
+        body: bytes,
+        tenant_id: str,
+        caller: Caller,
+        lang: Lang,
+        media_type: str | None = None,
+    ) -> Batch:
+        items = parse_items(body, self.max_items, media_type)
         now = self.clock()
         batch = Batch(
             id=self.new_id(),

@@ -590,7 +590,12 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     "application/json": {
                         "schema": {
                             "type": "array",
-                            "items": {"$ref": "#/components/schemas/Application"},
+                            "description": (
+                                "Applications (see the Application schema). An item that is "
+                                "not a valid application does not refuse the batch: it is "
+                                "reported as a failed item with its field errors."
+                            ),
+                            "items": {},
                         }
                     },
                 },
@@ -606,7 +611,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
         def work() -> Response:
             try:
-                batch = c().batches.submit(body, principal.tenant.id, caller, lang)
+                batch = c().batches.submit(
+                    body, principal.tenant.id, caller, lang, request.headers.get("content-type")
+                )
             except BatchError as exc:
                 return _fail(
                     400,
