@@ -1,5 +1,7 @@
 """The HTTP API, held to ``API.md``: envelopes, status codes and messages, what is stored,
-the service switch, the bearer tokens, and every error path."""
+the service switch, the bearer tokens, and every error path. Each test runs on SQLite and
+on PostgreSQL (``conftest.py``); where the two differ (making the database vanish) the test
+branches on ``backend``."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ import anyio
 import orjson
 import pytest
 from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 
+import pg
 from cde import __version__
 from cde.adapters.db.repository import SqlRecommendations
 from cde.adapters.db.tables import recommendations
@@ -998,19 +1002,33 @@ def test_health_and_ready_answer_200_when_all_is_well(client: Any) -> None:
     assert health.status_code == 200
     assert health.json()["status"] == "ok"
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ok", "database": "ok"}
+    # (other members may follow the database's, e.g. the job queue's)
+    assert {k: ready.json()[k] for k in ("status", "database")} == {
+        "status": "ok",
+        "database": "ok",
+    }
 
 
+@pytest.mark.own_database  # on PostgreSQL it is dropped: not the module's shared one
 def test_a_vanished_database_is_a_503_envelope_and_not_ready_but_still_healthy(
     client: Any,
     container: Container,
+    backend: str,
+    database_url: str | None,
     kocek_headers: dict[str, str],
     seed_bytes: bytes,
     data_dir: Path,
     created: dict[str, Any],
 ) -> None:
-    container.engine.dispose()
-    shutil.rmtree(data_dir)  # as root a chmod would not stop SQLite; removing the directory does
+    if backend == "sqlite":
+        container.engine.dispose()
+        # as root a chmod would not stop SQLite; removing the directory does
+        shutil.rmtree(data_dir)
+    else:
+        # PostgreSQL: the database is dropped under the running service (FORCE ends the
+        # pool's open connections; pre-ping finds them dead, and reconnecting fails).
+        assert database_url is not None
+        pg.drop_database(str(make_url(database_url).database))
 
     for response in _answers(client, kocek_headers, seed_bytes, created["id"]):
         assert response.status_code == 503, response.text
@@ -1018,7 +1036,8 @@ def test_a_vanished_database_is_a_503_envelope_and_not_ready_but_still_healthy(
         assert_fail_envelope(body)
         assert body["message"].startswith("Layanan sementara tidak tersedia")
         assert response.headers["x-request-id"] in body["error"]
-        assert "sqlite" not in response.text.lower()
+        for internal in ("sqlite", "postgres", "psycopg", "cde_t_"):
+            assert internal not in response.text.lower()
     assert client.get("/ready").status_code == 503
     assert client.get("/ready").json()["status"] == "unavailable"
     assert client.get("/health").status_code == 200
@@ -1027,12 +1046,19 @@ def test_a_vanished_database_is_a_503_envelope_and_not_ready_but_still_healthy(
 def test_a_failed_write_is_a_503_and_never_a_success(
     client: Any,
     container: Container,
+    backend: str,
     kocek_headers: dict[str, str],
     seed_bytes: bytes,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    unreachable = create_engine(f"sqlite:///{(tmp_path / 'missing' / 'dir' / 'cde.db').as_posix()}")
+    # The repository is swapped for one on a database that cannot be opened: on SQLite a
+    # file in a directory that does not exist, on PostgreSQL a database that does not.
+    if backend == "sqlite":
+        missing = tmp_path / "missing" / "dir" / "cde.db"
+        unreachable = create_engine(f"sqlite:///{missing.as_posix()}")
+    else:
+        unreachable = create_engine(pg.missing_database_url())
     writer = DbWriter(unreachable)
     monkeypatch.setattr(
         container.recommender, "repository", SqlRecommendations(unreachable, writer)

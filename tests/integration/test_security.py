@@ -1,7 +1,8 @@
 """An attacker's suite (issue 4): every attack on tenancy, credentials, quota, JWT, roles,
 the audit trail, personal data, the instruction-file header and the limits is attempted
 against the real application (``create_app`` over a bootstrapped container on a temporary
-SQLite database), and every refusal is asserted with its exact status and envelope.
+database), and every refusal is asserted with its exact status and envelope. Each test runs
+on SQLite and on PostgreSQL (``conftest.py``).
 """
 
 from __future__ import annotations
@@ -137,10 +138,10 @@ def hand_made_token(header: dict[str, Any], payload: dict[str, Any], secret: byt
     return f"{signing_input}.{b64url(signature)}"
 
 
-def run_cli(data_dir: Path, *args: str) -> tuple[int, str, str]:
-    """``cde …`` in-process, on the test's data directory; (exit code, stdout, stderr with
-    rich's wrapping undone)."""
-    env = {"CDE_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def run_cli(database_env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    """``cde …`` in-process, on the test's database (``database_env``: its data directory,
+    and its URL on PostgreSQL); (exit code, stdout, stderr with rich's wrapping undone)."""
+    env = {**database_env, "COLUMNS": "200"}
     result = CliRunner().invoke(cli_app, list(args), env=env)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"uncaught {result.exception!r}") from result.exception
@@ -423,6 +424,35 @@ def test_quota_is_spent_atomically_under_50_concurrent_requests(
     container.tenant_admin.set_quota("KSP Q", 11)
     accepted_id(post(client, key, seed_bytes))
     assert post(client, key, seed_bytes).json() == QUOTA_USED_UP
+
+
+def test_quota_is_spent_atomically_by_several_processes_at_once(
+    make_client: Any, seed_bytes: bytes
+) -> None:
+    """Each container has its own writer thread, so requests to one are written one group
+    at a time; five containers on one database (five processes of a deployment) make the
+    database itself arbitrate: SQLite's write lock, PostgreSQL's row lock on the tenant
+    (its conditional UPDATE re-checks ``used_quota`` once the lock is granted)."""
+    processes = [make_client(rate_limit_per_minute=0) for _ in range(5)]
+    container = processes[0][0]
+    _, key = container.tenant_admin.create("KSP Q", 10)
+
+    def send(i: int) -> httpx.Response:
+        return post(processes[i % len(processes)][1], key, seed_bytes)
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        responses = list(pool.map(send, range(50)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] * 10 + [403] * 40
+    assert container.tenants.by_name("KSP Q").used_quota == 10  # type: ignore[union-attr]
+    accepted = {r.json()["data"]["id"] for r in responses if r.status_code == 200}
+    listed = get_list(processes[-1][1], key, limit=100).json()
+    assert listed["meta"]["total"] == 10
+    assert {item["id"] for item in listed["data"]} == accepted
+    # Every request, accepted or refused, is in the one audit chain, unbroken.
+    stored = list(container.audit.entries())
+    assert sorted(e.entry.status_code for e in stored if e.entry.method == "POST") == statuses
+    assert verify(stored, container.audit.head()).ok
 
 
 def test_quota_shape_for_an_unlimited_tenant_and_the_default_tenant(make_client: Any) -> None:
@@ -829,15 +859,17 @@ def test_no_personal_data_in_any_audit_column(audited: dict[str, Any]) -> None:
         assert secret not in dumped
 
 
-def test_cde_audit_verify_and_export(audited: dict[str, Any], data_dir: Path) -> None:
-    code, out, _ = run_cli(data_dir, "audit", "verify")
+def test_cde_audit_verify_and_export(
+    audited: dict[str, Any], data_dir: Path, database_env: dict[str, str]
+) -> None:
+    code, out, _ = run_cli(database_env, "audit", "verify")
     assert code == 0
     assert "audit trail intact: 6 entries" in out
 
     today = datetime.now(UTC).date()
     export = data_dir.parent / "audit.jsonl"
     code, _, err = run_cli(
-        data_dir, "audit", "export", "--since", today.isoformat(), "-o", str(export)
+        database_env, "audit", "export", "--since", today.isoformat(), "-o", str(export)
     )
     assert code == 0
     assert "6 audit entries written" in err
@@ -852,11 +884,11 @@ def test_cde_audit_verify_and_export(audited: dict[str, Any], data_dir: Path) ->
     assert previous == audited["container"].audit.head()
     assert SEED_NIK not in export.read_text("utf-8")
     tomorrow = (today + timedelta(days=1)).isoformat()
-    code, out, err = run_cli(data_dir, "audit", "export", "--since", tomorrow)
+    code, out, err = run_cli(database_env, "audit", "export", "--since", tomorrow)
     assert code == 0
     assert out == ""
     assert "0 audit entries written" in err
-    code, _, err = run_cli(data_dir, "audit", "export", "--since", "yesterday")
+    code, _, err = run_cli(database_env, "audit", "export", "--since", "yesterday")
     assert code == 2
 
 
@@ -872,7 +904,7 @@ def test_cde_audit_verify_and_export(audited: dict[str, Any], data_dir: Path) ->
     ],
 )
 def test_cde_audit_verify_names_the_first_tampered_entry(
-    audited: dict[str, Any], data_dir: Path, tamper: str, named: int, problem: str
+    audited: dict[str, Any], database_env: dict[str, str], tamper: str, named: int, problem: str
 ) -> None:
     container: Container = audited["container"]
     with container.engine.begin() as conn:
@@ -897,7 +929,7 @@ def test_cde_audit_verify_names_the_first_tampered_entry(
     assert not report.ok
     assert report.first_bad_seq == named
 
-    code, _, err = run_cli(data_dir, "audit", "verify")
+    code, _, err = run_cli(database_env, "audit", "verify")
     assert code == 1
     assert f"audit trail broken at entry {named}:" in err
     assert problem in err
@@ -998,7 +1030,7 @@ def test_the_nik_in_a_logged_traceback_is_masked(
 
 
 def test_cde_purge_deletes_old_records_and_says_how_many(
-    make_client: Any, seed_bytes: bytes, data_dir: Path
+    make_client: Any, seed_bytes: bytes, database_env: dict[str, str]
 ) -> None:
     container, client = make_client()
     old_id = accepted_id(post(client, STATIC_TOKEN, seed_bytes))
@@ -1009,16 +1041,16 @@ def test_cde_purge_deletes_old_records_and_says_how_many(
             .where(recommendations.c.id == old_id)
             .values(created_at=datetime.now(UTC) - timedelta(days=10))
         )
-    code, out, _ = run_cli(data_dir, "purge", "--older-than", "1d")
+    code, out, _ = run_cli(database_env, "purge", "--older-than", "1d")
     assert code == 0
     assert out.startswith("1 recommendations created before ")
     assert get_one(client, STATIC_TOKEN, old_id).json() == NOT_FOUND
     assert get_one(client, STATIC_TOKEN, new_id).status_code == 200
-    code, out, _ = run_cli(data_dir, "purge", "--older-than", "1d")
+    code, out, _ = run_cli(database_env, "purge", "--older-than", "1d")
     assert code == 0
     assert out.startswith("0 recommendations")
     for bad in ("0d", "1m", "-1d", "forever"):
-        code, _, _err = run_cli(data_dir, "purge", "--older-than", bad)
+        code, _, _err = run_cli(database_env, "purge", "--older-than", bad)
         assert code == 2, bad
 
 
@@ -1415,3 +1447,65 @@ def test_audit_rows_cannot_be_written_by_a_request(make_client: Any, seed_bytes:
     with container.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == 1
     assert verify(stored, container.audit.head()).ok
+
+
+# --- what one database stores and the other refuses -----------------------------------------
+
+
+def test_oversized_caller_headers_are_stored_cut_to_their_columns(
+    make_client: Any, seed_bytes: bytes
+) -> None:
+    """PostgreSQL refuses a text longer than its column (SQLite keeps it): the caller's
+    headers are cut to the column's width on both, and the audit chain still verifies."""
+    container, client = make_client()
+    long = {"User-ID": "u" * 300, "User-Name": "n" * 300, "User-Role": "r" * 150, "IP": "1" * 150}
+    response = client.post(ROUTE, content=seed_bytes, headers={**headers(), **long})
+    record_id = accepted_id(response)
+    stored = container.recommender.get(record_id, None)
+    assert stored is not None
+    caller = stored.caller
+    assert (caller.user_id, caller.user_role, caller.claimed_ip) == (
+        "u" * 255,
+        "r" * 100,
+        "1" * 100,
+    )
+    assert caller.user_name == "n" * 255
+    odd_method = client.request("PROPFINDWITHAVERYLONGNAME", ROUTE, headers=headers())
+    assert odd_method.status_code == 405
+    entries = list(container.audit.entries())
+    assert [e.entry.method for e in entries] == ["POST", "PROPFINDWI"]
+    assert entries[0].entry.user_id == "u" * 255
+    assert verify(entries, container.audit.head()).ok
+
+
+def test_a_nul_character_in_an_id_or_a_filter_finds_nothing(
+    make_client: Any, seed_bytes: bytes
+) -> None:
+    """PostgreSQL cannot compare text with a NUL character (an error there, once a 503)."""
+    _, client = make_client()
+    accepted_id(post(client, STATIC_TOKEN, seed_bytes))
+    by_id = get_one(client, STATIC_TOKEN, "a%00b")
+    assert by_id.status_code == 404
+    assert by_id.json() == NOT_FOUND
+    for name in ("loan_id", "customer_id"):
+        listed = get_list(client, STATIC_TOKEN, **{name: "a\x00b"})
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["meta"]["total"] == 0
+    assert get_list(client, STATIC_TOKEN).json()["meta"]["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"loan_id": "L" * 300}, {"customer_id": "C" * 300}, {"loan_id": "L-\x00-1"}],
+    ids=["long loan_id", "long customer_id", "NUL in loan_id"],
+)
+def test_an_identifier_postgresql_cannot_store_is_a_422_naming_it(
+    make_client: Any,
+    seed_bytes: bytes,
+    changes: dict[str, str],
+) -> None:
+    _, client = make_client()
+    body = orjson.dumps({**orjson.loads(seed_bytes), **changes})
+    response = post(client, STATIC_TOKEN, body)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == list(changes)

@@ -141,10 +141,17 @@ def _reader(parse: Callable[[object], Any]) -> Callable[[object], Any]:
     return read
 
 
+# Larger than any loan, collateral or balance a cooperative could report (Rp 1 quadrillion);
+# beyond it a number is a typo, and the loan math would overflow its precision.
+MAX_RUPIAH = 10**15
+
+
 def _money(value: object) -> int:
     amount = numbers.parse_number(value)
     if amount < 0:
         raise ParseError("money", "an amount of zero or more rupiah", value)
+    if amount > MAX_RUPIAH:
+        raise ParseError("money_max", "an amount of at most 1,000,000,000,000,000 rupiah", value)
     return int(amount.to_integral_value(ROUND_HALF_UP))
 
 
@@ -161,6 +168,13 @@ def _text(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise ParseError("text", "text", value)
+
+
+def _identifier(value: object) -> str:
+    text = _text(value)
+    if not 0 < len(text) <= 255 or not text.isprintable():
+        raise ParseError("identifier", "an identifier of 1 to 255 printable characters", value)
+    return text
 
 
 def _kolektibilitas(value: object) -> Kolektibilitas:
@@ -376,7 +390,7 @@ class InternalData(_Model):
 
 _ID = Annotated[
     str,
-    PlainValidator(_required(_reader(_text), "an identifier")),
+    PlainValidator(_required(_reader(_identifier), "an identifier")),
     _schema("required_text", "Identifier from the calling platform"),
 ]
 
@@ -444,8 +458,10 @@ _EXPECTED_ID = {
     "date": "tanggal seperti 2020-08-01, 10/04/1984 atau 10 April 1984",
     "money": "jumlah rupiah nol atau lebih",
     "money_positive": "jumlah rupiah di atas nol",
+    "money_max": "jumlah paling banyak 1.000.000.000.000.000 rupiah",
     "count": "bilangan bulat nol atau lebih",
     "text": "teks",
+    "identifier": "pengenal 1 sampai 255 karakter yang dapat dicetak",
     "tenure": "jangka waktu 1 sampai 600 bulan",
     "interest": "suku bunga 0 sampai 100 persen per tahun",
     "kolektibilitas": "Lancar, DPK, Kurang Lancar, Diragukan, Macet atau kode 1-5",

@@ -19,7 +19,17 @@ from cde.service.ports import (
     RecommendationSummary,
 )
 
-__all__ = ["SqlRecommendations", "SqlServiceSettings", "SqlTokenStore"]
+__all__ = ["SqlRecommendations", "SqlServiceSettings", "SqlTokenStore", "unmatchable"]
+
+
+def unmatchable(engine: Engine, *values: str | None) -> bool:
+    """Whether a looked-up text can be in no row of this database: PostgreSQL text never
+    holds a NUL character, and comparing with one is an error there (a 503 for, say,
+    ``GET …/a%00b``), so such a lookup finds nothing without asking. SQLite can store and
+    compare NUL: it is asked as usual."""
+    return engine.dialect.name == "postgresql" and any(
+        v is not None and "\x00" in v for v in values
+    )
 
 
 def _row(record: Recommendation) -> dict[str, Any]:
@@ -56,6 +66,8 @@ class SqlRecommendations:
             raise QuotaExhaustedError(record.tenant_id)
 
     def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+        if unmatchable(self._engine, record_id, tenant_id):
+            return None
         query = select(recommendations).where(recommendations.c.id == record_id)
         if tenant_id is not None:
             query = query.where(recommendations.c.tenant_id == tenant_id)
@@ -97,6 +109,8 @@ class SqlRecommendations:
         offset: int,
         limit: int,
     ) -> Page:
+        if unmatchable(self._engine, tenant_id, loan_id, customer_id, status):
+            return Page(items=[], total=0)
         t = recommendations.c
         where = []
         if tenant_id is not None:

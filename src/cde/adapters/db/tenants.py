@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cde.adapters.db.repository import unmatchable
 from cde.adapters.db.tables import tenant_keys, tenants
 from cde.service.tenants import Tenant, TenantError
 
@@ -47,16 +48,18 @@ class SqlTenants:
         except IntegrityError:
             raise TenantError(f"a tenant named {tenant.name!r} exists already") from None
 
-    def _one(self, where: Any) -> Tenant | None:
+    def _one(self, where: Any, *looked_up: str) -> Tenant | None:
+        if unmatchable(self._engine, *looked_up):  # e.g. a JWT's tenant claim with a NUL
+            return None
         with self._engine.connect() as conn:
             row = conn.execute(select(tenants).where(where)).first()
         return _tenant(row) if row is not None else None
 
     def by_name(self, name: str) -> Tenant | None:
-        return self._one(tenants.c.name == name)
+        return self._one(tenants.c.name == name, name)
 
     def by_id(self, tenant_id: str) -> Tenant | None:
-        return self._one(tenants.c.id == tenant_id)
+        return self._one(tenants.c.id == tenant_id, tenant_id)
 
     def all(self) -> list[Tenant]:
         with self._engine.connect() as conn:

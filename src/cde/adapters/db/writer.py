@@ -12,6 +12,7 @@ two processes never chain onto the same predecessor.
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from concurrent.futures import Future
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, String, Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cde.adapters.db.tables import audit_log, recommendations, service_settings, tenants
@@ -29,6 +30,45 @@ __all__ = ["AUDIT_HEAD_KEY", "DbWriter"]
 
 AUDIT_HEAD_KEY = "audit_head"
 _MAX_GROUP = 512
+
+
+def _widths(table: Table) -> dict[str, int]:
+    return {
+        c.name: c.type.length
+        for c in table.columns
+        if isinstance(c.type, String) and c.type.length is not None
+    }
+
+
+# What a request's headers put in a row (who called, from where, with which method) is
+# only as short as the caller makes it: each such text is cut to its column's width, on
+# every database alike. PostgreSQL refuses a longer value (the request would fail with a
+# 503, and again on every retry); SQLite would keep it whole.
+_CALLER = ("user_id", "user_name", "user_role", "claimed_ip", "remote_addr")
+_RECORD_WIDTHS = {k: w for k, w in _widths(recommendations).items() if k in _CALLER}
+_AUDIT_WIDTHS = {
+    k: w for k, w in _widths(audit_log).items() if k in {*_CALLER, "request_id", "method", "route"}
+}
+
+
+def _fit_record(row: dict[str, Any]) -> dict[str, Any]:
+    long = {
+        k: row[k][:w]
+        for k, w in _RECORD_WIDTHS.items()
+        if isinstance(row.get(k), str) and len(row[k]) > w
+    }
+    return {**row, **long} if long else row
+
+
+def _fit_audit(entry: AuditEntry) -> AuditEntry:
+    """The entry as it will be stored (and so hashed: ``cde audit verify`` recomputes the
+    hash from the stored row)."""
+    long: dict[str, Any] = {
+        k: v[:w]
+        for k, w in _AUDIT_WIDTHS.items()
+        if isinstance(v := getattr(entry, k), str) and len(v) > w
+    }
+    return dataclasses.replace(entry, **long) if long else entry
 
 
 @dataclass(slots=True)
@@ -169,7 +209,7 @@ class DbWriter:
                     stored.append(False)
                     continue
             stored.append(True)
-            rows.append(op.row)
+            rows.append(_fit_record(op.row))
         if rows:
             conn.execute(insert(recommendations), rows)
         return stored
@@ -192,7 +232,7 @@ class DbWriter:
             ).scalar_one()
         )
         rows = []
-        for entry in entries:
+        for entry in map(_fit_audit, entries):
             digest = entry_hash(prev, entry)
             rows.append(
                 {
