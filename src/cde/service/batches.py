@@ -10,6 +10,7 @@ requests; when it runs out the remaining items fail with that reason.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +39,13 @@ __all__ = [
 ]
 
 CHUNK_ITEMS = 200
+
+log = logging.getLogger("cde.batches")
+
+# An item the engine failed on (a bug, not bad input): the item fails, its chunk goes on.
+_INTERNAL_ERROR = orjson.dumps(
+    {"message": "internal error: the engine could not evaluate this application"}
+).decode()
 _JSONL_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/jsonlines"})
 
 
@@ -255,12 +263,25 @@ class BatchService:
         if batch is None:
             return 0
         results = [
-            self._evaluate(batch, item) for item in self.store.pending(batch_id, first, last)
+            self._evaluate_or_fail(batch, item)
+            for item in self.store.pending(batch_id, first, last)
         ]
         if results:
             self.store.complete(batch, results)
         self.store.finish_if_complete(batch_id, self.clock())
         return len(results)
+
+    def _evaluate_or_fail(self, batch: Batch, item: Item) -> ItemResult:
+        """Evaluating is pure (no I/O): an exception other than an invalid application is
+        the engine failing on this input, and would fail again on every retry. It fails
+        the item alone; otherwise the whole chunk's job would fail until its attempts run
+        out and its items would stay pending for ever (re-deferred by every housekeeping
+        pass, the batch never done)."""
+        try:
+            return self._evaluate(batch, item)
+        except Exception:
+            log.exception("batch %s item %s: the evaluation failed", batch.id, item.seq)
+            return ItemResult(item.seq, "failed", error=_INTERNAL_ERROR)
 
     def _evaluate(self, batch: Batch, item: Item) -> ItemResult:
         if item.error is not None:
