@@ -9,6 +9,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -1176,4 +1177,45 @@ def test_a_repeated_post_with_the_same_idempotency_key_returns_the_first_result(
 
     assert first.status_code == again.status_code == 200
     assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    assert row_count(container) == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_a_422_and_stores_nothing(
+    client: Any, container: Container, kocek_headers: dict[str, str], seed_bytes: bytes
+) -> None:
+    headers = {**kocek_headers, "Idempotency-Key": "kocek-reused"}
+    first = post(client, headers, seed_bytes)
+    other = orjson.dumps({**orjson.loads(seed_bytes), "loan_id": "another-loan"})
+
+    reused = post(client, headers, other)
+
+    assert first.status_code == 200
+    assert reused.status_code == 422
+    assert reused.json()["status"] == "fail"
+    assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert row_count(container) == 1
+
+
+def test_concurrent_repeats_with_one_idempotency_key_create_one_record(
+    client: Any, container: Container, kocek_headers: dict[str, str], seed_bytes: bytes
+) -> None:
+    headers = {**kocek_headers, "Idempotency-Key": "kocek-concurrent"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: post(client, headers, seed_bytes), range(8)))
+
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.json()["data"]["id"] for a in answers}) == 1
+    assert row_count(container) == 1
+
+
+def test_an_invalid_post_releases_its_idempotency_key(
+    client: Any, container: Container, kocek_headers: dict[str, str], seed_bytes: bytes
+) -> None:
+    headers = {**kocek_headers, "Idempotency-Key": "kocek-fixed-later"}
+    broken = orjson.dumps({**orjson.loads(seed_bytes), "application": None})
+
+    assert post(client, headers, broken).status_code == 422
+    fixed = post(client, headers, seed_bytes)  # the same key, now with a valid body
+
+    assert fixed.status_code == 200
     assert row_count(container) == 1
