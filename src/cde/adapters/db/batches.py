@@ -7,9 +7,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, func, insert, select, update
 
-from cde.adapters.db.tables import batch_items, batches, recommendations, tenants
+from cde.adapters.db.quota import spend_quota
+from cde.adapters.db.repository import record_row
+from cde.adapters.db.tables import batch_items, batches, recommendations
+from cde.adapters.db.writer import fit_record
 from cde.service.batches import Batch, BatchProgress, Item, ItemResult
 from cde.service.ports import Caller
 
@@ -38,29 +41,8 @@ def _batch(row: Any) -> Batch:
 
 
 def _record_row(result: ItemResult) -> dict[str, Any]:
-    record = result.record
-    assert record is not None
-    c = record.caller
-    return {
-        "id": record.id,
-        "tenant_id": record.tenant_id,
-        "created_at": record.created_at,
-        "loan_id": record.loan_id,
-        "customer_id": record.customer_id,
-        "status": record.status,
-        "payload": record.payload,
-        "result": record.result,
-        "error": record.error,
-        "lang": record.lang,
-        "policy_name": record.policy_name,
-        "policy_version": record.policy_version,
-        "engine_version": record.engine_version,
-        "user_id": c.user_id,
-        "user_name": c.user_name,
-        "user_role": c.user_role,
-        "claimed_ip": c.claimed_ip,
-        "remote_addr": c.remote_addr,
-    }
+    assert result.record is not None
+    return fit_record(record_row(result.record))
 
 
 class SqlBatches:
@@ -80,11 +62,16 @@ class SqlBatches:
                     as_of=batch.as_of.isoformat(),
                     lang=batch.lang,
                     total=batch.total,
-                    user_id=c.user_id,
-                    user_name=c.user_name,
-                    user_role=c.user_role,
-                    claimed_ip=c.claimed_ip,
-                    remote_addr=c.remote_addr,
+                    # the caller's headers, cut to their columns like a record's
+                    **fit_record(
+                        {
+                            "user_id": c.user_id,
+                            "user_name": c.user_name,
+                            "user_role": c.user_role,
+                            "claimed_ip": c.claimed_ip,
+                            "remote_addr": c.remote_addr,
+                        }
+                    ),
                 )
             )
             rows = [
@@ -174,7 +161,7 @@ class SqlBatches:
                 ).rowcount
                 if moved != 1 or result.record is None:
                     continue  # already handled by an earlier run, or a failed item
-                if self._spend(conn, batch.tenant_id):
+                if spend_quota(conn, batch.tenant_id):
                     records.append(_record_row(result))
                 else:
                     conn.execute(
@@ -194,25 +181,6 @@ class SqlBatches:
             conn.execute(
                 update(batches).where(batches.c.id == batch.id).values(updated_at=datetime.now(UTC))
             )
-
-    @staticmethod
-    def _spend(conn: Connection, tenant_id: str) -> bool:
-        return (
-            conn.execute(
-                update(tenants)
-                .where(
-                    and_(
-                        tenants.c.id == tenant_id,
-                        or_(
-                            tenants.c.total_quota.is_(None),
-                            tenants.c.used_quota < tenants.c.total_quota,
-                        ),
-                    )
-                )
-                .values(used_quota=tenants.c.used_quota + 1)
-            ).rowcount
-            == 1
-        )
 
     def finish_if_complete(self, batch_id: str, now: datetime) -> bool:
         t = batch_items.c

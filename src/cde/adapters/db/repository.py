@@ -32,7 +32,8 @@ def unmatchable(engine: Engine, *values: str | None) -> bool:
     )
 
 
-def _row(record: Recommendation) -> dict[str, Any]:
+def record_row(record: Recommendation) -> dict[str, Any]:
+    """A recommendation as a row of ``recommendations``."""
     c = record.caller
     return {
         "id": record.id,
@@ -62,7 +63,7 @@ class SqlRecommendations:
         self._writer = writer
 
     def add(self, record: Recommendation, *, spend_quota: bool = True) -> None:
-        if not self._writer.add_record(_row(record), spend_quota=spend_quota):
+        if not self._writer.add_record(record_row(record), spend_quota=spend_quota):
             raise QuotaExhaustedError(record.tenant_id)
 
     def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:

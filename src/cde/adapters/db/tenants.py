@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from cde.adapters.db.quota import spend_quota
 from cde.adapters.db.repository import unmatchable
 from cde.adapters.db.tables import tenant_keys, tenants
 from cde.service.tenants import Tenant, TenantError
@@ -126,23 +127,8 @@ class SqlTenants:
         return _tenant(row) if row is not None else None
 
     def spend(self, tenant_id: str) -> bool:
-        # One conditional UPDATE: the database serialises concurrent spenders, so a quota
-        # of N accepts exactly N requests however many arrive at once.
         with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(tenants)
-                .where(
-                    and_(
-                        tenants.c.id == tenant_id,
-                        or_(
-                            tenants.c.total_quota.is_(None),
-                            tenants.c.used_quota < tenants.c.total_quota,
-                        ),
-                    )
-                )
-                .values(used_quota=tenants.c.used_quota + 1)
-            ).rowcount
-        return changed == 1
+            return spend_quota(conn, tenant_id)
 
     def refund(self, tenant_id: str) -> None:
         with self._engine.begin() as conn:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, Table, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, String, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cde.adapters.db.tables import audit_log, recommendations, service_settings, tenants
+from cde.adapters.db.quota import spend_quota
+from cde.adapters.db.tables import audit_log, recommendations, service_settings
 from cde.service.audit import GENESIS, AuditEntry, entry_hash
 
 __all__ = ["AUDIT_HEAD_KEY", "DbWriter"]
@@ -51,7 +52,8 @@ _AUDIT_WIDTHS = {
 }
 
 
-def _fit_record(row: dict[str, Any]) -> dict[str, Any]:
+def fit_record(row: dict[str, Any]) -> dict[str, Any]:
+    """The row cut to its columns' widths (PostgreSQL refuses longer text)."""
     long = {
         k: row[k][:w]
         for k, w in _RECORD_WIDTHS.items()
@@ -190,26 +192,12 @@ class DbWriter:
         rows: list[dict[str, Any]] = []
         for op in records:
             if op.spend_quota:
-                # One conditional UPDATE: the database serialises concurrent spenders, so a
-                # quota of N accepts exactly N records however many arrive at once.
-                spent = conn.execute(
-                    update(tenants)
-                    .where(
-                        and_(
-                            tenants.c.id == op.row["tenant_id"],
-                            or_(
-                                tenants.c.total_quota.is_(None),
-                                tenants.c.used_quota < tenants.c.total_quota,
-                            ),
-                        )
-                    )
-                    .values(used_quota=tenants.c.used_quota + 1)
-                ).rowcount
-                if spent != 1:
+                spent = spend_quota(conn, op.row["tenant_id"])
+                if not spent:
                     stored.append(False)
                     continue
             stored.append(True)
-            rows.append(_fit_record(op.row))
+            rows.append(fit_record(op.row))
         if rows:
             conn.execute(insert(recommendations), rows)
         return stored
