@@ -106,7 +106,6 @@ class Cluster:
     database: str
     ports: list[int]
     env: dict[str, str]
-    up: subprocess.CompletedProcess[str] | None = None
 
     @property
     def url(self) -> str:

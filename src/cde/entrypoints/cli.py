@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import typer
+from alembic.util.exc import CommandError as AlembicCommandError
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
@@ -267,6 +268,11 @@ def _container(settings: Settings) -> Container:
         raise _usage(str(exc)) from None
     except SQLAlchemyError as exc:
         raise _usage(f"cannot open the database {settings.effective_database_url}: {exc}") from None
+    except AlembicCommandError as exc:
+        raise _usage(
+            f"the database schema is not one this cde {__version__} knows ({exc}); "
+            "it was probably migrated by a newer version: run that version"
+        ) from None
 
 
 @app.command("serve")

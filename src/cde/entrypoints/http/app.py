@@ -739,7 +739,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     "backend": queue,
                     "ok": True,
                     "depth": depth,
-                    "in_process": c().settings.jobs_in_process,
+                    "in_process": c().worker is not None,
                 },
             },
         )
