@@ -425,7 +425,9 @@ for r in range(rounds):
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    (here / f"exit-{me}").write_text(str(code))
+    # written under another name, then renamed: the parent never reads a half-written file
+    (here / f"partial-{me}").write_text(str(code))
+    (here / f"partial-{me}").rename(here / f"exit-{me}")
 """
 
 
