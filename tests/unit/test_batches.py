@@ -566,3 +566,50 @@ def test_an_item_the_engine_fails_on_fails_alone_and_the_batch_completes(
         "message": "internal error: the engine could not evaluate this application"
     }
     assert len(stored_records(engine)) == 4
+
+
+# --- absurd numbers found by fuzzing batch items: refused quickly, never a crash or a hang ----
+
+
+class _TooSlowError(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("internal_data", "behaviour_pattern_avg_growth_balance"), 1e308),
+        (("internal_data", "behaviour_pattern_withdrawal_ratio"), 10**30),
+        (("collaterals", 0, "recognition"), 10**30),
+        (("application", "interest"), 1e-300),
+        (("income", 0, "value"), 1e308),  # > 60 s of CPU: a hung request or batch job
+    ],
+    ids=["growth-1e308", "withdrawal-1e30", "recognition-1e30", "interest-1e-300", "income-1e308"],
+)
+def test_the_engine_refuses_absurd_numbers_quickly(path: tuple[Any, ...], value: Any) -> None:
+    import signal
+    from datetime import date
+
+    from cde.domain.application import InvalidApplicationError
+    from cde.domain.engine import evaluate
+
+    application = applications(1)[0]
+    assert application["collaterals"]
+    assert application["income"]
+    target = application
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    def too_slow(*_: object) -> None:
+        raise _TooSlowError(f"no answer in 3 s for {path} = {value!r}")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(3)
+    try:
+        evaluate(application, policy=default_policy(), today=date(2026, 11, 23), lang="id")
+    except InvalidApplicationError:
+        pass  # refused as invalid input: what it should do
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -155,6 +155,32 @@ def _money(value: object) -> int:
     return int(amount.to_integral_value(ROUND_HALF_UP))
 
 
+_MAX_PERCENT = Decimal(1_000_000)  # percent points; beyond this a figure is a typo
+_MAX_NUMBER = Decimal(1_000_000_000)
+_MICRO = Decimal("0.000001")
+
+
+def _percent(value: object) -> Decimal:
+    pct = numbers.parse_percent(value)
+    if abs(pct) > _MAX_PERCENT:
+        raise ParseError("percent_max", "a percentage of at most 1,000,000", value)
+    return pct.quantize(_MICRO, ROUND_HALF_UP)
+
+
+def _number(value: object) -> Decimal:
+    number = numbers.parse_number(value)
+    if abs(number) > _MAX_NUMBER:
+        raise ParseError("number_max", "a number of at most 1,000,000,000", value)
+    return number
+
+
+def _range(value: object) -> MoneyRange:
+    found = numbers.parse_range(value)
+    if found.low > MAX_RUPIAH or (found.high is not None and found.high > MAX_RUPIAH):
+        raise ParseError("money_max", "amounts of at most 1,000,000,000,000,000 rupiah", value)
+    return found
+
+
 def _count(value: object) -> int:
     count = numbers.parse_integer(value)
     if count < 0:
@@ -244,17 +270,17 @@ Count = Annotated[
 ]
 Percent = Annotated[
     Decimal | None,
-    PlainValidator(_reader(numbers.parse_percent)),
+    PlainValidator(_reader(_percent)),
     _schema("number", "Percent points; '%' optional", 50.0, "174,48%"),
 ]
 Number = Annotated[
     Decimal | None,
-    PlainValidator(_reader(numbers.parse_number)),
+    PlainValidator(_reader(_number)),
     _schema("number", "A number; plain or Indonesian notation", "8,3"),
 ]
 Range = Annotated[
     MoneyRange | None,
-    PlainValidator(_reader(numbers.parse_range)),
+    PlainValidator(_reader(_range)),
     _schema("range", "A monthly amount or range in rupiah", "100000-200000", "> 5000000"),
 ]
 Flag = Annotated[
@@ -312,7 +338,7 @@ def _rate(value: object) -> Decimal:
     rate = numbers.parse_percent(value)
     if not 0 <= rate < 100:
         raise ParseError("interest", "an interest rate of 0 to 100 per cent a year", value)
-    return rate
+    return rate.quantize(_MICRO, ROUND_HALF_UP)  # 1e-300 is 0, not a division by ~0
 
 
 class _Model(BaseModel):
@@ -459,6 +485,8 @@ _EXPECTED_ID = {
     "money": "jumlah rupiah nol atau lebih",
     "money_positive": "jumlah rupiah di atas nol",
     "money_max": "jumlah paling banyak 1.000.000.000.000.000 rupiah",
+    "percent_max": "persentase paling banyak 1.000.000",
+    "number_max": "angka paling banyak 1.000.000.000",
     "count": "bilangan bulat nol atau lebih",
     "text": "teks",
     "identifier": "pengenal 1 sampai 255 karakter yang dapat dicetak",
