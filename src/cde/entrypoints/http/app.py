@@ -232,7 +232,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                 audit_outcome="service_off" if principal.tenant.active else "tenant_inactive",
             )
             msg = message("service_off", language(request.headers.get("accept-language")))
-            raise ApiError(_fail(403, msg, msg))
+            # the seed document's 403, key for key and in its order
+            raise ApiError(_json(403, {"error": msg, "message": msg, "status": "fail"}))
         _rate_check(request, principal)
         return principal
 
