@@ -32,6 +32,7 @@ from cde import __version__
 from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.bootstrap import Container, bootstrap
 from cde.domain.application import Application, InvalidApplicationError
+from cde.domain.text import Lang
 from cde.entrypoints.http import schemas
 from cde.entrypoints.http.messages import language, message
 from cde.entrypoints.http.middleware import (
@@ -70,6 +71,16 @@ class JSONBytes(JSONResponse):
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> JSONBytes:
     return JSONBytes(orjson.dumps(body), status_code=status, headers=headers)
+
+
+def _success(status: int, data: Any, key: str, lang: Lang) -> JSONBytes:
+    """The Kocek success envelope, keys in the seed document's order."""
+    return _json(status, {"data": data, "message": message(key, lang), "status": "success"})
+
+
+def _not_found(lang: Lang) -> JSONBytes:
+    """The Kocek 404 — the same for a missing record and another tenant's."""
+    return _json(404, {"message": message("not_found", lang), "status": "fail"})
 
 
 def _fail(status: int, msg: str, error: str | None = None, **extra: Any) -> JSONBytes:
@@ -414,9 +425,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         def created(record_id: str, status: str, result: Any) -> Response:
             _set_state(request, record_id=record_id)
             data = {"id": record_id, "status": status, **result}
-            return _json(
-                200, {"data": data, "message": message("created", lang), "status": "success"}
-            )
+            return _success(200, data, "created", lang)
 
         def work() -> Response:
             record_id = None
@@ -510,15 +519,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         if len(record_id) <= 64:  # another tenant's record is as absent as a missing one
             found = c().recommender.get(record_id, principal.tenant.id)
         if found is None:
-            return _json(404, {"message": message("not_found", lang), "status": "fail"})
-        return _json(
-            200,
-            {
-                "data": _detail(found, c().settings.zone),
-                "message": message("detail", lang),
-                "status": "success",
-            },
-        )
+            return _not_found(lang)
+        return _success(200, _detail(found, c().settings.zone), "detail", lang)
 
     @app.get(
         "/kocek/cde/credit-recommendation",
@@ -625,14 +627,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             progress = c().batches.get(batch.id, principal.tenant.id)
             assert progress is not None
             _set_state(request, record_id=batch.id)
-            return _json(
-                202,
-                {
-                    "data": _batch_view(progress, c().settings.zone),
-                    "message": message("batch_created", lang),
-                    "status": "success",
-                },
-            )
+            return _success(202, _batch_view(progress, c().settings.zone), "batch_created", lang)
 
         return await anyio.to_thread.run_sync(work)
 
@@ -652,15 +647,8 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         lang = language(request.headers.get("accept-language"))
         progress = c().batches.get(batch_id, principal.tenant.id) if len(batch_id) <= 64 else None
         if progress is None:
-            return _json(404, {"message": message("not_found", lang), "status": "fail"})
-        return _json(
-            200,
-            {
-                "data": _batch_view(progress, c().settings.zone),
-                "message": message("batch_detail", lang),
-                "status": "success",
-            },
-        )
+            return _not_found(lang)
+        return _success(200, _batch_view(progress, c().settings.zone), "batch_detail", lang)
 
     @app.get(
         "/kocek/cde/batches/{batch_id}/results",
@@ -682,7 +670,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         lang = language(request.headers.get("accept-language"))
         lines = c().batches.results(batch_id, principal.tenant.id) if len(batch_id) <= 64 else None
         if lines is None:
-            return _json(404, {"message": message("not_found", lang), "status": "fail"})
+            return _not_found(lang)
         return StreamingResponse(lines, media_type="application/x-ndjson")
 
     @app.get(
@@ -703,9 +691,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             "remaining_quota": tenant.remaining_quota,
             "unlimited": tenant.total_quota is None,
         }
-        return _json(
-            200, {"data": data, "message": message("quota_detail", lang), "status": "success"}
-        )
+        return _success(200, data, "quota_detail", lang)
 
     @app.get("/health", tags=["operations"], summary="Alive")
     def health() -> dict[str, str]:
