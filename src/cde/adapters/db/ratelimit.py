@@ -90,15 +90,24 @@ class SqlRateLimiter:
         """0 when allowed (and counted); otherwise the seconds to wait."""
         if self.rate <= 0:
             return 0.0
-        now = self.clock()
-        refill = buckets.c.tokens + (literal(now) - buckets.c.stamp) * self.rate
-        refilled = case((refill > self.burst, self.burst), else_=refill)
         for _ in range(3):
+            # Read the clock per attempt, and never let time run backwards: a request whose
+            # clock reading is older than the bucket's stamp (it waited for a connection or a
+            # row lock while others spent tokens, or another process's clock is behind)
+            # refills nothing and leaves the stamp where it is. Without the clamp such a
+            # request drains the bucket by its whole delay and refuses with 429 under load.
+            now = literal(self.clock())
+            later = buckets.c.stamp < now
+            refill = buckets.c.tokens + case(
+                (later, (now - buckets.c.stamp) * self.rate), else_=0.0
+            )
+            refilled = case((refill > self.burst, self.burst), else_=refill)
+            stamp = case((later, now), else_=buckets.c.stamp)
             with self._engine.begin() as conn:
                 taken = conn.execute(
                     update(buckets)
                     .where(buckets.c.tenant_id == key, refilled >= 1.0)
-                    .values(tokens=refilled - 1.0, stamp=now)
+                    .values(tokens=refilled - 1.0, stamp=stamp)
                 ).rowcount
                 if taken == 1:
                     return 0.0
@@ -106,11 +115,18 @@ class SqlRateLimiter:
                     select(buckets.c.tokens, buckets.c.stamp).where(buckets.c.tenant_id == key)
                 ).first()
                 if row is not None:
-                    tokens = min(self.burst, row.tokens + (now - row.stamp) * self.rate)
+                    elapsed = max(now.value - row.stamp, 0.0)
+                    tokens = min(self.burst, row.tokens + elapsed * self.rate)
+                    if tokens >= 1.0:
+                        # The bucket was created (by another request) after the UPDATE's
+                        # snapshot and before this SELECT's: there is a token, try again.
+                        continue
                     return float(max((1.0 - tokens) / self.rate, 0.001))
                 try:
                     conn.execute(
-                        insert(buckets).values(tenant_id=key, tokens=self.burst - 1.0, stamp=now)
+                        insert(buckets).values(
+                            tenant_id=key, tokens=self.burst - 1.0, stamp=now.value
+                        )
                     )
                 except IntegrityError:
                     continue  # another process created the bucket: try again
