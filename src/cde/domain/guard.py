@@ -1,0 +1,910 @@
+"""The grounding guard: what a model wrote may state only what the engine found.
+
+:func:`check` reads every text a narrator returned and reports a :class:`Violation` for:
+
+* ``number`` — a figure, in any notation (``10.000.000``, ``Rp10 jt``, ``10 juta``,
+  ``45,2%``, ``45.2 %``, words), that matches no fact of its kind within the rounding it
+  is written with (:mod:`cde.domain.mentions` reads the notations); a range of amounts
+  the engine does not state; a figure named as the loan's rate, the member's DSR or the
+  instalment that is not that figure. Facts are the metrics, the decision, the scores,
+  every figure the engine's own memo states, and a few derived forms (a term in years, a
+  count of reasons). Money must match money, a percentage a percentage, months months;
+* ``outcome`` — a statement (direct or indirect: "cannot go ahead", "dapat langsung
+  dicairkan") that the loan is approved when the engine declined it, or declined when it
+  approved; "without conditions" when there are some, "with conditions" when there are
+  none;
+* ``plafon`` / ``tenure`` — a sentence that approves, recommends, changes or keeps the
+  terms (or a memo line labelled with them) giving another amount or term than the
+  engine's, in months or years;
+* ``age`` — an age that is not the member's (the age at maturity only when said so, a
+  policy limit only as a limit); an age at all when the engine does not know it;
+* ``occupation`` — an occupation other than the member's (a more general word for the
+  same work is fine: a *pedagang* is a *wiraswasta*), by word or by a phrase claiming one;
+* ``gender`` — a gendered word (``Bapak``, ``Ibu``, ``he``, ``she``) that contradicts the
+  recorded gender, or any when none is recorded (narratives are to be gender-neutral);
+* ``name`` — an honorific followed by a name: the model was never given one.
+
+The guard is deliberately strict: a faithful narrative copies the engine's figures; one
+that computes new ones is refused and the rules narrative is served instead.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from itertools import pairwise
+from typing import Any, Literal
+
+from cde.domain.application import Gender
+from cde.domain.decision import Outcome
+from cde.domain.evaluation import Evaluation
+from cde.domain.mentions import Mention, find_mentions
+from cde.domain.text import Lang
+
+__all__ = ["Fact", "Grounds", "Violation", "check", "grounds"]
+
+FactKind = Literal["money", "percent", "months", "years", "days", "count"]
+ViolationKind = Literal[
+    "number", "outcome", "plafon", "tenure", "age", "occupation", "gender", "name"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    value: Decimal
+    kind: FactKind
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    kind: ViolationKind
+    field: str  # which text: "character" … "condition", or "analytic"
+    text: str  # the words at fault, as written
+    detail: str  # what the engine says instead (English, for the record and the retry)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "field": self.field, "text": self.text, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Grounds:
+    """What a narrative may say: the engine's facts about one application."""
+
+    facts: tuple[Fact, ...]
+    money_ranges: frozenset[tuple[Decimal, Decimal]]  # amounts the engine states as a range
+    outcome: Outcome
+    has_conditions: bool
+    plafon: int
+    tenure: int
+    requested_plafon: int
+    requested_tenure: int
+    rate_pct: Decimal  # the loan's interest rate
+    dsr_pct: Decimal | None  # the member's debt service ratio with the new instalment
+    installment: int  # the recommended loan's (first) instalment
+    requested_installment: int
+    age: int | None
+    age_at_maturity: int | None
+    age_limits: frozenset[int]  # the policy's minimum age and age at maturity
+    occupation: str | None
+    gender: Gender | None
+
+    @cached_property
+    def sorted_values(self) -> dict[FactKind, list[Decimal]]:
+        by_kind: dict[FactKind, set[Decimal]] = {k: set() for k in _FACT_KINDS}
+        for fact in self.facts:
+            by_kind[fact.kind].add(fact.value)
+        return {kind: sorted(values) for kind, values in by_kind.items()}
+
+
+# --- the facts --------------------------------------------------------------------------------
+
+_MONEY_KEYS = (
+    "income",
+    "expense",
+    "balance",
+    "installment",
+    "instalment",
+    "plafon",
+    "value",
+    "recognised",
+    "own_funds",
+    "loan_remaining",
+    "residual",
+    "disposable",
+    "affordable",
+    "repayment_capacity",
+    "saving",
+    "deposit",
+)
+_FACT_KINDS: tuple[FactKind, ...] = ("money", "percent", "months", "years", "days", "count")
+_STRUCTURAL = (Fact(Decimal(5), "count"), Fact(Decimal(100), "count"))  # "5C", "skor …/100"
+_MENTION_FACT: dict[str, FactKind] = {
+    "money": "money",
+    "percent": "percent",
+    "months": "months",
+    "years": "years",
+    "days": "days",
+    "times": "count",
+    "plain": "count",
+}
+
+
+def _metric_kind(key: str) -> FactKind:
+    if key.endswith("_pct"):
+        return "percent"
+    if any(part in key for part in _MONEY_KEYS) and not key.endswith(("_n", "_count")):
+        return "money"
+    if "months" in key or "tenure" in key:
+        return "months"
+    if key.startswith("age"):
+        return "years"
+    return "count"
+
+
+def _months(value: Decimal, out: list[Fact]) -> None:
+    """A term in months, and the same term in years (``18 bulan``, ``1,5 tahun``)."""
+    out.append(Fact(value, "months"))
+    out.append(Fact(value / 12, "years"))
+
+
+def _walk(key: str, value: Any, out: list[Fact]) -> None:
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float | Decimal):
+        number = abs(Decimal(str(value)))
+        kind = _metric_kind(key)
+        if kind == "months" and key != "months_to_age_limit":
+            _months(number, out)
+        else:
+            out.append(Fact(number, kind))
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            _walk(str(k), v, out)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _walk(key, v, out)
+
+
+def _from_text(
+    text: str, lang: Lang, out: list[Fact], ranges: set[tuple[Decimal, Decimal]]
+) -> None:
+    """Every figure the engine's own text states is a fact, and every range it states."""
+    mentions = _claims(text, find_mentions(text, lang))
+    for m in mentions:
+        if m.kind == "months":
+            _months(m.value, out)
+        else:
+            out.append(Fact(m.value, _MENTION_FACT[m.kind]))
+    for low, high in _ranges(text, mentions):
+        if low.kind == "money":
+            ranges.add((low.value, high.value))
+
+
+def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
+    """The facts of ``ev``; ``rules`` is the engine's result object for it (its texts count
+    as facts: every figure they state is the engine's)."""
+    facts: list[Fact] = list(_STRUCTURAL)
+    d = ev.decision
+    f = ev.facts
+    for dim, assessed in ev.assessed.items():
+        _walk(dim, assessed.metrics, facts)
+        facts.append(Fact(Decimal(ev.scores[dim]), "count"))
+        facts.append(Fact(Decimal(len(assessed.findings)), "count"))
+    facts += [
+        Fact(Decimal(ev.overall), "count"),
+        Fact(Decimal(d.plafon), "money"),
+        Fact(Decimal(d.installment), "money"),
+        Fact(Decimal(f.plafon), "money"),
+        Fact(Decimal(f.requested_instalment), "money"),
+        Fact(f.rate_pct, "percent"),
+        Fact(Decimal(f.today.day), "count"),
+        Fact(Decimal(f.today.year), "count"),
+    ]
+    _months(Decimal(d.tenure), facts)
+    _months(Decimal(f.tenure), facts)
+    for n in (len(d.reasons), len(d.conditions), len(d.requirements), len(ev.quality)):
+        facts.append(Fact(Decimal(n), "count"))
+    if d.sized_plafon is not None:
+        facts.append(Fact(Decimal(d.sized_plafon), "money"))
+    for limit in d.limits.values():
+        if limit is not None:
+            facts.append(Fact(Decimal(limit), "money"))
+    ranges = {
+        (Decimal(f.income_low), Decimal(f.income_high)),
+        (Decimal(f.expenses_low), Decimal(f.expenses_high)),
+    }
+    # the memo holds every text of the result: the five Cs, reasons, conditions, data quality
+    _from_text(str(rules.get("analytic", "")), lang, facts, ranges)
+    member_months = ev.assessed["character"].metrics.get("membership_months")
+    if isinstance(member_months, int):
+        facts.append(Fact(Decimal(member_months // 12), "years"))  # "lebih dari 6 tahun"
+    rules_c = ev.policy.character
+    limits = {rules_c.min_age, rules_c.max_age_at_maturity}
+    at_maturity = ev.assessed["character"].metrics.get("age_at_maturity")
+    at_maturity = at_maturity if isinstance(at_maturity, int) and f.age is not None else None
+    ages = {*limits, *(a for a in (f.age, at_maturity) if a is not None)}
+    facts += [Fact(Decimal(a), "years") for a in ages]
+    dsr = ev.assessed["capacity"].metrics.get("dsr_pct")
+    return Grounds(
+        facts=tuple(dict.fromkeys(facts)),
+        money_ranges=frozenset(ranges),
+        outcome=d.outcome,
+        has_conditions=bool(d.conditions),
+        plafon=d.plafon,
+        tenure=d.tenure,
+        requested_plafon=f.plafon,
+        requested_tenure=f.tenure,
+        rate_pct=f.rate_pct,
+        dsr_pct=Decimal(str(dsr)) if isinstance(dsr, int | float | Decimal) else None,
+        installment=d.installment,
+        requested_installment=f.requested_instalment,
+        age=f.age,
+        age_at_maturity=at_maturity,
+        age_limits=frozenset(limits),
+        occupation=ev.application.character.occupation,
+        gender=ev.application.character.gender,
+    )
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+_THOUSAND = Decimal(1000)
+_EPSILON = Decimal("0.000001")
+
+
+def _reach(m: Mention) -> Decimal:
+    """How far a fact may lie from what ``m`` states: half its last digit; and a whole
+    amount written in full (``Rp 888.000`` for 888.488) may be rounded to thousands."""
+    if m.grouped_integer and m.value > 0 and m.value % _THOUSAND == 0:
+        return max(m.precision / 2, _THOUSAND / 2) + _EPSILON
+    return m.precision / 2 + _EPSILON
+
+
+def _close(m: Mention, value: Decimal) -> bool:
+    return abs(value - m.value) <= _reach(m)
+
+
+# Which kinds of fact a kind of mention may match: money an amount, a percentage a
+# percentage, months a term in months (years one in years), a multiple a count; a bare
+# number anything.
+_KINDS_FOR: dict[str, tuple[FactKind, ...]] = {
+    "money": ("money",),
+    "percent": ("percent",),
+    "months": ("months",),
+    "years": ("years",),
+    "days": ("days",),
+    "times": ("count",),
+    "plain": _FACT_KINDS,
+}
+
+
+_COMPOUND_GAP = re.compile(r"\s*(?:dan|and|,)?\s*")
+# A range: a hyphen or en dash (spaced or not), an em dash only unspaced (a spaced one
+# opens an aside), or a word; and the bounds ascending.
+_RANGE_GAP = re.compile(
+    r"\s*(?:-|–|s/d|s\.d\.|sampai(?:\s+dengan)?|hingga|to|until)\s*|—", re.IGNORECASE
+)
+
+
+def _claims(text: str, mentions: list[Mention]) -> list[Mention]:
+    """The mentions, with ``6 tahun 3 bulan`` read as one term of 75 months."""
+    out: list[Mention] = []
+    i = 0
+    while i < len(mentions):
+        m = mentions[i]
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        if (
+            nxt is not None
+            and m.kind == "years"
+            and nxt.kind == "months"
+            and m.value == m.value.to_integral_value()
+            and _COMPOUND_GAP.fullmatch(text, m.end, nxt.start)
+        ):
+            out.append(
+                Mention(
+                    value=m.value * 12 + nxt.value,
+                    precision=nxt.precision,
+                    kind="months",
+                    text=text[m.start : nxt.end],
+                    start=m.start,
+                    end=nxt.end,
+                    grouped_integer=False,
+                )
+            )
+            i += 2
+            continue
+        out.append(m)
+        i += 1
+    return out
+
+
+def _ranges(text: str, mentions: list[Mention]) -> list[tuple[Mention, Mention]]:
+    """Consecutive mentions of one kind written as a range (``Rp 300–500 ribu``)."""
+    return [
+        (a, b)
+        for a, b in pairwise(mentions)
+        if a.kind == b.kind and a.value < b.value and _RANGE_GAP.fullmatch(text, a.end, b.start)
+    ]
+
+
+def _grounded(m: Mention, g: Grounds) -> bool:
+    """Whether some fact of a compatible kind lies within the mention's rounding."""
+    reach = _reach(m)
+    for kind in _KINDS_FOR[m.kind]:
+        values = g.sorted_values[kind]
+        i = bisect_left(values, m.value - reach)
+        if i < len(values) and values[i] <= m.value + reach:
+            return True
+    return False
+
+
+# --- words ------------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_NEGATORS = frozenset(
+    {"tidak", "tak", "belum", "bukan", "tanpa"}
+    | {"not", "no", "never", "cannot", "cant", "can't", "isn't", "wasn't", "won't", "unable"}
+    | {"neither", "nor"}
+)
+# A sentence with one of these states a possibility, not the outcome ("provided" and
+# "asalkan" are not among them: they attach conditions to an approval).
+_CONDITIONAL = frozenset(
+    {"jika", "bila", "apabila", "kalau", "seandainya", "andaikan"} | {"if", "unless"}
+)
+_APPROVE = re.compile(
+    r"\b(go(?:es|ing)?\s+ahead\s+with|proceed(?:ing)?\s+with\s+(?:the\s+)?(?:loan|"
+    r"disbursement|financing)|(?:dapat|bisa|boleh)\s+(?:langsung\s+)?dicairkan|"
+    r"diproses\s+(?:lebih\s+lanjut\s+)?untuk\s+pencairan|qualif(?:y|ies)\s+for|"
+    r"disetujui|menyetujui|layak\s+(?:disetujui|diberikan|dibiayai|mendapat(?:kan)?"
+    r"\s+pinjaman|menerima\s+pinjaman)|approved?|approving|"
+    # the noun, when it is what is recommended: "recommend a conditional approval"
+    r"(?:recommend(?:s|ed|ing)?|support(?:s|ed)?|propose[sd]?)\s+(?:an?\s+|the\s+)?"
+    r"(?:conditional\s+|full\s+)?approval|"
+    r"(?:merekomendasikan|mendukung|mengusulkan|mengajukan|rekomendasi(?:kan)?)\s+"
+    r"persetujuan)\b",
+    re.IGNORECASE,
+)
+_DECLINE = re.compile(
+    r"\b(cannot\s+(?:go\s+ahead|proceed|be\s+(?:granted|funded|financed))|not\s+eligible|"
+    r"tidak\s+memenuhi\s+syarat|tidak\s+(?:dapat|bisa)\s+(?:dilanjutkan|diberikan|dibiayai)|"
+    r"belum\s+(?:dapat|bisa)\s+(?:kami\s+)?(?:rekomendasikan|setujui|berikan)|"
+    r"tidak\s+(?:kami\s+)?rekomendasikan|not\s+recommended|"
+    r"ditolak|menolak|penolakan|declined|rejected|reject|refused|"
+    r"(?:to|we|should|must|will|is|are)\s+decline|declin(?:e|ing)\s+(?:the|this|it))\b"
+    r"|(?-i:\bDECLINE\b)",
+    re.IGNORECASE,
+)
+# "harus disetujui", "must be approved": an approval still to be given, not the outcome
+_DEONTIC = frozenset({"harus", "perlu", "wajib", "must", "needs", "need", "should"})
+_BY_COMMITTEE = re.compile(
+    r"\s+(?:oleh|by)\s+(?:the\s+)?(?:komite|pengurus|rapat|credit\s+committee|committee)",
+    re.IGNORECASE,
+)
+_REQUEST_BEFORE = re.compile(
+    r"\b(?:mengajukan|diajukan|pengajuan|diminta|meminta|dimohonkan|permohonan\s+awal|"
+    r"requested|request(?:ed)?\s+(?:of|for)|applied\s+for|asked\s+for|application\s+for)\b",
+    re.IGNORECASE,
+)
+_REQUEST_AFTER = re.compile(
+    r"[\s,()]*(?:yang\s+)?(?:diajukan|diminta|dimohonkan|requested|as\s+requested|asked\s+for)\b",
+    re.IGNORECASE,
+)
+_PLAFON_CUE = re.compile(
+    r"\b(?:plafond?|amount|jumlah\s+pinjaman|pinjaman\s+sebesar|disetujui\s+sebesar|"
+    r"approved\s+as\s+requested|disetujui\s+sesuai\s+(?:permohonan|pengajuan)|"
+    r"approved\s+(?:for|at)|lowers?\s+the\s+amount\s+to|(?:reduced|trimmed|cut|lowered)\s+to|"
+    r"diturunkan\s+(?:menjadi|ke))\b",
+    re.IGNORECASE,
+)
+_TENOR_CUE = re.compile(r"\b(?:tenor|term|tenure|jangka\s+waktu|selama|over)\b", re.IGNORECASE)
+_CHANGES = re.compile(
+    r"\b(?:menjadi(?=\s+(?:Rp|IDR|\d))|diperpanjang|diperpendek|diturunkan|dikurangi|dipangkas|extended|shortened|"
+    r"lengthened|reduced|trimmed|lowered|lowers|cut)\b",
+    re.IGNORECASE,
+)
+# "the 10-month term stays as requested": the requested term kept, said of the recommended
+_KEPT = re.compile(
+    r"\b(?:as\s+requested|sesuai\s+(?:permohonan|pengajuan|yang\s+diajukan)|tetap|unchanged|"
+    r"stays|remains)\b",
+    re.IGNORECASE,
+)
+_FROM = re.compile(r"\b(?:dari|from)\s*$", re.IGNORECASE)
+_UNCONDITIONAL = re.compile(
+    r"\b(tidak\s+ada\s+(?:per)?syarat(?:an)?|no\s+conditions?\s+(?:apply|are\s+attached)|"
+    r"tanpa\s+(?:per)?syarat(?:an)?|without\s+(?:any\s+)?(?:conditions?|requirements?)|"
+    r"unconditional(?:ly)?|no\s+conditions)\b",
+    re.IGNORECASE,
+)
+_CONDITIONED = re.compile(
+    r"\b(dengan\s+(?:per)?syarat(?:an)?|bersyarat|with\s+conditions?|conditional(?:ly)?|"
+    r"subject\s+to\s+conditions)\b",
+    re.IGNORECASE,
+)
+_RECOMMENDING = re.compile(
+    r"\b(rekomendasi|direkomendasikan|merekomendasikan|disetujui|menyetujui|disarankan|layak|"
+    r"persetujuan|mendukung|mengusulkan|diusulkan|"
+    r"recommend(?:s|ed|ation)?|approved?|approving|approval|support(?:s|ed)?|propose[sd]?)\b",
+    re.IGNORECASE,
+)
+# A line that states the recommended amount or term by its label: a table row or a bullet
+# of a memo ("| Plafon | Rp 14.400.000 |", "- Term: 36 months").
+_TERMS_LINE = re.compile(
+    r"^\s*(?:[-*|•]\s*)?(?:\*\*)?(?:plafond?|amount|loan\s+amount|jumlah(?:\s+pinjaman)?|"
+    r"nominal|term|tenor|tenure|jangka\s+waktu)(?:\*\*)?\s*[:|]",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w']+")
+_AGE_CUE = re.compile(
+    r"\b(usia(?:nya)?|umur(?:nya)?|berusia|berumur|age|aged|muda|young)\b", re.IGNORECASE
+)
+# "usia tercatat 40 tahun", "the stated age is 40": the form's figure, not a claim
+_AS_STATED = re.compile(r"\b(?:tercatat|tertulis|stated|recorded|declared|on\s+the\s+form)\b", re.I)
+_DECADE = re.compile(
+    r"\b(?:(early|mid|late)[-\s])?(twenties|thirties|forties|fifties|sixties|seventies)\b|"
+    r"\b(dua|tiga|empat|lima|enam|tujuh)\s+puluhan\b|\b([2-7])0-an\b",
+    re.IGNORECASE,
+)
+_PART_OF_DECADE = {"early": range(4), "mid": range(3, 8), "late": range(6, 10)}
+_DECADES = {
+    "twenties": 2,
+    "thirties": 3,
+    "forties": 4,
+    "fifties": 5,
+    "sixties": 6,
+    "seventies": 7,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "enam": 6,
+    "tujuh": 7,
+}
+_OLD = re.compile(r"[\s-]*(?:old|of\s+age)\b", re.IGNORECASE)
+# A year of birth: the model is never given the date of birth, so any is invented
+_BORN = re.compile(
+    r"\b(?:born\s+in\s+|lahir\s+(?:pada\s+)?(?:tahun\s+)?|kelahiran\s+(?:tahun\s+)?)"
+    r"(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_AT = re.compile(r"\b(?:at|pada)\s+$", re.IGNORECASE)
+
+# The loan's rate: the first percentage after "bunga"/"interest" — unless what comes
+# between (or just before: "plafon bunga") says it is a limit, or what comes before says
+# it is about the member's other loans.
+_RATE_CUE = re.compile(r"\b(?:berbunga|bunga(?:nya)?|interest(?:\s+rate)?)\b", re.IGNORECASE)
+_A_LIMIT = re.compile(
+    r"\b(?:batas|maksimum|maksimal|minimum|minimal|paling\s+(?:tinggi|rendah)|plafon|ceiling|"
+    r"maximum|cap|limit|at\s+(?:most|least)|up\s+to|kapasitas|capacity|mampu|afford\w*|"
+    r"terjangkau)\b",
+    re.IGNORECASE,
+)
+_AT_MATURITY = re.compile(
+    r"\b(?:jatuh\s+tempo|lunas|maturity|matures|akhir\s+(?:tenor|pinjaman)|end\s+of\s+the\s+"
+    r"(?:loan|term)|(?:loan|term)\s+ends|fully\s+repaid)\b",
+    re.IGNORECASE,
+)
+_OTHER_LOANS = re.compile(
+    r"\b(?:berjalan|asumsi|existing|outstanding|current|assum(?:ption|ed|es)|"
+    r"saat\s+ini|sekarang|lain(?:nya)?|other|perkiraan|diperkirakan|estimated?)\b",
+    re.IGNORECASE,
+)
+# "DSR slightly above 50%": a comparison with a limit, not the figure itself
+_COMPARED = re.compile(
+    r"\b(?:above|below|over|under|exceed\w*|beyond|di\s+atas|di\s+bawah|melebihi|"
+    r"lebih\s+dari|kurang\s+dari)\b",
+    re.IGNORECASE,
+)
+# "sisa penghasilan setelah angsuran …", "income left after instalments": another figure
+_NOT_IT = re.compile(r"\b(?:setelah|sesudah|after|less|minus|dikurangi|net\s+of)\s*$", re.I)
+_DSR_CUE = re.compile(
+    r"\b(?:DSR|debt[-\s]service\s+ratio|rasio\s+(?:angsuran|utang|beban\s+utang))\b",
+    re.IGNORECASE,
+)
+_INSTALMENT_CUE = re.compile(
+    r"\b(?:angsuran|cicilan|instal(?:l)?ments?|monthly\s+(?:re)?payments?)\b", re.IGNORECASE
+)
+
+_MALE = re.compile(
+    r"\b(bapak|pak|tuan|saudara|pria|laki-laki|he|him|his|himself|sir|(?-i:Mr))\b",
+    re.IGNORECASE,
+)
+_FEMALE = re.compile(
+    r"\b(ibu(?!\s+(?:kota|rumah\s+tangga))|(?-i:Bu)|nyonya|saudari|wanita|perempuan|she|her|"
+    r"hers|herself|(?-i:Mrs|Ms|Miss))\b",
+    re.IGNORECASE,
+)
+_NAMED = re.compile(
+    r"\b(?:Bapak|Pak|Ibu|Bu|Tuan|Nyonya|Saudara|Saudari|Sdr\.?|Sdri\.?|Mr\.?|Mrs\.?|Ms\.?|"
+    r"Miss)\s+((?-i:[A-Z][a-z]+|[A-Z](?=\s+[A-Z][a-z]+)))"
+)
+_NOT_NAMES = frozenset(
+    {"Anggota", "Pemohon", "Debitur", "Nasabah", "Kota", "Member", "Applicant", "Borrower"}
+    | {"Rp", "Yang", "The", "Ini", "Itu"}
+)
+
+# Occupation words, each with the groups it names. A member's own occupation allows its
+# groups; a word naming any other group contradicts it.
+_OCCUPATIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
+    (re.compile(rf"\b(?:{words})\b", re.IGNORECASE), frozenset(groups.split()))
+    for words, groups in (
+        (
+            r"pedagang|berdagang|berjualan|pemilik\s+(?:warung|toko|kios)|trader|merchant|"
+            r"shopkeeper|shop\s+owner|stall\s+(?:owner|holder)|vendor",
+            "trader",
+        ),
+        (r"wiraswasta|wirausaha(?:wan)?|pengusaha|entrepreneur|self-employed", "self_employed"),
+        (r"pns|asn|pegawai\s+negeri(?:\s+sipil)?|civil\s+servant|aparatur\s+sipil", "civil"),
+        (r"tni|polri|polisi|tentara|prajurit|soldier|police\s*(?:officer|man)?", "uniformed"),
+        (r"karyawan\s+swasta|pegawai\s+swasta|private[-\s]sector\s+employee", "private"),
+        (r"karyawan|pegawai|employee", "employee"),
+        (r"petani|pekebun|peternak|bertani|bercocok\s+tanam|farmer|grower|farms\s+for", "farmer"),
+        (
+            r"nelayan|fisherman|fishermen|fisher|melaut|(?:mencari|menangkap)\s+ikan|"
+            r"(?:goes|going)\s+(?:out\s+)?fishing|fishing\s+for\s+a\s+living",
+            "fisher",
+        ),
+        (r"buruh|laborer|labourer|tukang", "laborer"),
+        (r"guru|dosen|(?:tenaga\s+)?pendidik|pengajar|teacher|lecturer|educator|tutor", "teacher"),
+        (r"sopir|supir|pengemudi|ojek|taxi\s+driver", "driver"),
+        (r"pensiunan|purnawirawan|retired|retiree|pensioner", "retired"),
+        (r"ibu\s+rumah\s+tangga|housewife|homemaker", "homemaker"),
+        (r"mahasiswa|pelajar|student", "student"),
+        (r"dokter|bidan|perawat|apoteker|doctor|nurse|midwife|pharmacist", "health"),
+        (r"buruh\s+pabrik|pekerja\s+pabrik|factory\s+(?:worker|hand)|operator\s+pabrik", "factory"),
+        (r"penjahit|tailor|seamstress|dressmaker", "tailor"),
+        (r"mekanik|montir|bengkel|mechanic", "mechanic"),
+        (r"tukang\s+kayu|carpenter|tukang\s+batu|mason|bricklayer|kuli\s+bangunan", "builder"),
+        (r"tukang\s+(?:listrik|las)|electrician|welder", "tradesman"),
+        (r"pengrajin|perajin|artisan|craftsman|craftswoman", "artisan"),
+        (r"satpam|security\s+guard|penjaga\s+keamanan", "security"),
+        (
+            r"kurir|courier|ojol|ojek\s+online|(?:truck|bus|online|ride-hailing)\s+driver|"
+            r"(?:drives?|driving)\s+an?\s+(?:truck|taxi|bus|minibus|angkot)|menyopir|"
+            r"narik\s+(?:ojek|angkot)",
+            "driver",
+        ),
+        (r"koki|juru\s+masak|cook|chef", "cook"),
+        (r"pelayan|waiter|waitress", "waiter"),
+        (r"tukang\s+cukur|pemangkas\s+rambut|barber|hairdresser|penata\s+rambut", "barber"),
+        (r"akuntan|accountant|bookkeeper", "accountant"),
+        (r"pengacara|advokat|lawyer|notaris|notary", "legal"),
+        (r"insinyur|engineer|programmer|software\s+developer", "engineer"),
+        (r"seniman|musisi|artist|musician|photographer|fotografer", "artist"),
+    )
+)
+# Phrases that state an occupation, whatever the word: an occupation named so that cde
+# does not know it still has to be the member's.
+_OCCUPATION_CLAIM = re.compile(
+    r"\b(?:bekerja|berprofesi|berusaha|bermata\s+pencaharian)\s+sebagai\s+(?:seorang\s+)?"
+    r"(?P<id>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)|"
+    r"\b(?:works?|working|worked|employed|earns?\s+(?:a\s+)?(?:living|income))\s+as\s+"
+    r"(?:an?\s+)?(?P<en>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)|"
+    r"\ban?\s+(?P<trade>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+by\s+(?:trade|profession)\b",
+    re.IGNORECASE,
+)
+# What each group is also (a trader is self-employed; a civil servant is an employee).
+_BROADER = {
+    "trader": {"self_employed"},
+    "farmer": {"self_employed"},
+    "fisher": {"self_employed"},
+    "civil": {"employee"},
+    "uniformed": {"employee", "civil"},
+    "private": {"employee"},
+    "laborer": {"employee"},
+    "teacher": {"employee"},
+    "health": {"employee"},
+    "factory": {"employee", "laborer"},
+    "tailor": {"self_employed"},
+    "mechanic": {"self_employed"},
+    "builder": {"laborer"},
+    "tradesman": {"laborer"},
+    "artisan": {"self_employed"},
+    "security": {"employee"},
+    "cook": {"employee"},
+    "waiter": {"employee"},
+    "barber": {"self_employed"},
+    "accountant": {"employee"},
+    "legal": {"self_employed"},
+    "engineer": {"employee"},
+    "artist": {"self_employed"},
+}
+
+
+_ANY_OCCUPATION = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _OCCUPATIONS), re.IGNORECASE)
+_ANY_GENDERED = re.compile(f"(?:{_MALE.pattern})|(?:{_FEMALE.pattern})", re.IGNORECASE)
+
+
+def _groups(words: str) -> set[str]:
+    found: set[str] = set()
+    for pattern, groups in _OCCUPATIONS:
+        if pattern.search(words):
+            found |= groups
+    for g in list(found):
+        found |= _BROADER.get(g, set())
+    return found
+
+
+def _negated(sentence: str, match: re.Match[str]) -> bool:
+    before = [w.lower() for w in _WORD.findall(sentence[: match.start()])]
+    return not _NEGATORS.isdisjoint(before[-4:])
+
+
+def _not_about_the_loan(sentence: str, match: re.Match[str]) -> bool:
+    """``harus disetujui oleh komite``: an approval still to come, or the committee's."""
+    before = [w.lower() for w in _WORD.findall(sentence[: match.start()])]
+    if not _DEONTIC.isdisjoint(before[-2:]):
+        return True
+    plain = match.group(0).lower() in ("disetujui", "approved")  # not "layak disetujui"
+    return plain and bool(_BY_COMMITTEE.match(sentence, match.end()))
+
+
+def _outcome_problems(field: str, sentence: str, g: Grounds, out: list[Violation]) -> None:
+    words = {w.lower() for w in _WORD.findall(sentence)}
+    if not _CONDITIONAL.isdisjoint(words):
+        return  # "could be approved if …" states a possibility
+    approves = declines = False
+    for m in _APPROVE.finditer(sentence):
+        if _not_about_the_loan(sentence, m):
+            continue
+        if _negated(sentence, m):
+            declines = True
+        else:
+            approves = True
+    for m in _DECLINE.finditer(sentence):
+        if _negated(sentence, m):
+            approves = True
+        else:
+            declines = True
+    said = sentence.strip()
+    if g.outcome == Outcome.DECLINE and approves:
+        out.append(Violation("outcome", field, said, "the engine declined the application"))
+    elif g.outcome != Outcome.DECLINE and declines and not approves:
+        # "not approved as asked, but approved with conditions" is an approval
+        out.append(Violation("outcome", field, said, f"the engine's outcome is {g.outcome}"))
+    if g.has_conditions and approves and _UNCONDITIONAL.search(sentence):
+        out.append(Violation("outcome", field, said, "the engine approves only with conditions"))
+    elif g.outcome == Outcome.APPROVE and approves and _CONDITIONED.search(sentence):
+        out.append(Violation("outcome", field, said, "the engine approves without conditions"))
+
+
+def _as_requested(sentence: str, m: Mention, start: int) -> bool:
+    """Whether ``m`` is stated as what the member asked for (``diajukan``, ``requested``)
+    rather than recommended (``we recommend approving the full Rp 74 juta requested``)."""
+    at = m.start - start
+    for cue in _RECOMMENDING.finditer(sentence, max(0, at - 40), at):
+        if not _negated(sentence, cue):
+            return False
+    return bool(_REQUEST_BEFORE.search(sentence, max(0, at - 40), at)) or bool(
+        _REQUEST_AFTER.match(sentence, m.end - start)
+    )
+
+
+def _terms_problems(
+    field: str,
+    sentence: str,
+    start: int,
+    mentions: list[Mention],
+    g: Grounds,
+    out: list[Violation],
+    approving_text: bool,
+) -> None:
+    """A sentence that recommends, approves or changes the terms — or a memo line labelled
+    with the amount or term (``| Plafon | … |``) in a text that approves — must give the
+    engine's plafon and tenor, not the requested ones or any other figure in their place."""
+    if g.outcome == Outcome.DECLINE:
+        return
+    recommends = any(not _negated(sentence, m) for m in _RECOMMENDING.finditer(sentence))
+    labelled = approving_text and bool(_TERMS_LINE.match(sentence))
+    if not (recommends or labelled or _CHANGES.search(sentence) or _KEPT.search(sentence)):
+        return
+    money = [m for m in mentions if m.kind == "money"]
+    terms = [m for m in mentions if m.kind in ("months", "years")]
+    _term_problems(
+        field, sentence, start, money, _PLAFON_CUE, g.plafon, g.requested_plafon, "plafon", out
+    )
+    _term_problems(
+        field, sentence, start, terms, _TENOR_CUE, g.tenure, g.requested_tenure, "tenure", out
+    )
+
+
+def _in_months(m: Mention, months: int) -> bool:
+    if m.kind != "years":
+        return _close(m, Decimal(months))
+    return abs(m.value * 12 - months) <= (m.precision / 2 + _EPSILON) * 12
+
+
+def _term_problems(
+    field: str,
+    sentence: str,
+    start: int,
+    said: list[Mention],
+    cue: re.Pattern[str],
+    decided: int,
+    requested: int,
+    kind: ViolationKind,
+    out: list[Violation],
+) -> None:
+    detail = f"the recommended {kind} is {decided}"
+
+    def same(m: Mention, value: int) -> bool:
+        return _in_months(m, value) if kind == "tenure" else _close(m, Decimal(value))
+
+    if any(same(m, decided) for m in said):
+        return  # the sentence states the engine's figure
+    named = cue.search(sentence)
+    if requested != decided and named and _KEPT.search(sentence):
+        out.append(Violation(kind, field, sentence.strip(), detail))  # "stays as requested"
+        return
+    for m in said:
+        at = m.start - start
+        if _as_requested(sentence, m, start) or _FROM.search(sentence, max(0, at - 8), at):
+            continue
+        requested_again = requested != decided and same(m, requested)
+        after_cue = any(
+            c.end() <= at <= c.end() + 40 and not _A_LIMIT.search(sentence, c.end(), at)
+            for c in cue.finditer(sentence)
+        )
+        if requested_again or after_cue:
+            out.append(Violation(kind, field, m.text, detail))
+
+
+def _age_problems(
+    field: str, text: str, mentions: list[Mention], g: Grounds, out: list[Violation]
+) -> None:
+    """An age is the first number after ``usia``/``age`` (within a few words), a number of
+    years followed by ``old`` (``48-year-old``), or ``at 47`` in a sentence about age."""
+    claimed: dict[int, Mention] = {}
+    for cue in _AGE_CUE.finditer(text):
+        after = [m for m in mentions if cue.end() <= m.start <= cue.end() + 25]
+        if (
+            after
+            and after[0].kind in ("years", "plain")
+            and not _AS_STATED.search(text, max(0, cue.start() - 15), after[0].start)
+        ):
+            claimed[after[0].start] = after[0]
+    for m in mentions:
+        years_old = m.kind == "years" and (
+            m.text.lower().endswith("old") or bool(_OLD.match(text, m.end))
+        )
+        at_age = (
+            m.kind == "plain"
+            and bool(_AT.search(text, max(0, m.start - 6), m.start))
+            and bool(_AGE_CUE.search(text, m.end, m.end + 80))
+        )
+        if years_old or at_age:
+            claimed[m.start] = m
+    for m in claimed.values():
+        if g.age is None:
+            out.append(Violation("age", field, m.text, "the member's age is not known"))
+            continue
+        allowed = {g.age}
+        if g.age_at_maturity is not None and _AT_MATURITY.search(
+            text, max(0, m.start - 40), m.end + 40
+        ):
+            allowed.add(g.age_at_maturity)
+        if _A_LIMIT.search(text, max(0, m.start - 25), m.start):
+            allowed |= g.age_limits
+        if not any(_close(m, Decimal(a)) for a in allowed):
+            out.append(Violation("age", field, m.text, f"the member is {g.age} years old"))
+    for born in _BORN.finditer(text):
+        out.append(Violation("age", field, born.group(0), "no date of birth was given"))
+    for decade in _DECADE.finditer(text):  # "in their mid-forties", "usia 40-an"
+        part, english, indonesian, digit = decade.groups()
+        tens = _DECADES[(english or indonesian).lower()] if english or indonesian else int(digit)
+        units = _PART_OF_DECADE.get((part or "").lower(), range(10))
+        if g.age is None or g.age // 10 != tens or g.age % 10 not in units:
+            known = f"the member is {g.age} years old" if g.age else "the age is not known"
+            out.append(Violation("age", field, decade.group(0), known))
+
+
+def _labelled(g: Grounds) -> tuple[tuple[re.Pattern[str], str, tuple[Decimal, ...], str], ...]:
+    """Figures a narrative names: (cue, kind of figure, what it may be, what the engine says)."""
+    rate = format(g.rate_pct.normalize(), "f")
+    rules: list[tuple[re.Pattern[str], str, tuple[Decimal, ...], str]] = [
+        (_RATE_CUE, "percent", (g.rate_pct,), f"the loan's interest rate is {rate}%"),
+        (
+            _INSTALMENT_CUE,
+            "money",
+            (Decimal(g.installment), Decimal(g.requested_installment)),
+            f"the instalment is {g.installment} (asked: {g.requested_installment})",
+        ),
+    ]
+    if g.dsr_pct is not None:
+        rules.append((_DSR_CUE, "percent", (g.dsr_pct,), f"the member's DSR is {g.dsr_pct}%"))
+    return tuple(rules)
+
+
+def _labelled_problems(
+    field: str, text: str, mentions: list[Mention], g: Grounds, out: list[Violation]
+) -> None:
+    """A figure given as the loan's rate, the member's DSR or the instalment must be that
+    one — not the policy's ceiling or limit, the rate assumed for other loans, the current
+    instalments or the affordable one, all of which are facts too."""
+    for cue_pattern, kind, allowed, detail in _labelled(g):
+        for cue in cue_pattern.finditer(text):
+            after = [m for m in mentions if cue.end() <= m.start <= cue.end() + 40]
+            said = next((m for m in after if m.kind == kind), None)
+            if said is None or any(_close(said, value) for value in allowed):
+                continue
+            begins = max((e.end() for e in _SENTENCE_END.finditer(text, 0, cue.start())), default=0)
+            if (
+                _SENTENCE_END.search(text, cue.end(), said.start)  # another sentence's
+                or _A_LIMIT.search(text, max(0, cue.start() - 15), said.start)
+                or _COMPARED.search(text, cue.end(), said.start)  # "DSR above 50%"
+                or _NOT_IT.search(text, max(0, cue.start() - 20), cue.start())
+                or _OTHER_LOANS.search(text, begins, said.start)
+            ):
+                continue
+            out.append(Violation("number", field, said.text, detail))
+
+
+def _person_problems(field: str, text: str, g: Grounds, out: list[Violation]) -> None:
+    allowed = _groups(g.occupation or "")
+    for m in _ANY_OCCUPATION.finditer(text):
+        said = m.group(0)
+        if g.occupation and said.lower() in g.occupation.lower():
+            continue
+        groups = next(gs for p, gs in _OCCUPATIONS if p.fullmatch(said))
+        if not groups <= allowed:
+            detail = (
+                f"the member's occupation is {g.occupation!r}"
+                if g.occupation
+                else "the member's occupation is not known"
+            )
+            out.append(Violation("occupation", field, said, detail))
+    for claim in _OCCUPATION_CLAIM.finditer(text):
+        said = claim.group("id") or claim.group("en") or claim.group("trade") or ""
+        known = g.occupation or ""
+        if _groups(said) or (
+            known and (said.lower() in known.lower() or known.lower() in said.lower())
+        ):
+            continue  # a known word (checked above) or the member's own
+        detail = f"the member's occupation is {known!r}" if known else "the occupation is not known"
+        out.append(Violation("occupation", field, claim.group(0), detail))
+    for m in _ANY_GENDERED.finditer(text):
+        gender = Gender.MALE if _MALE.fullmatch(m.group(0)) else Gender.FEMALE
+        if g.gender == gender:
+            continue
+        detail = (
+            "the member's gender is not recorded: write gender-neutrally"
+            if g.gender is None
+            else "this contradicts the member's recorded gender"
+        )
+        out.append(Violation("gender", field, m.group(0), detail))
+    for m in _NAMED.finditer(text):
+        if m.group(1) not in _NOT_NAMES:
+            out.append(Violation("name", field, m.group(0), "no name was given: do not name"))
+
+
+def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
+    """Every way ``texts`` (field → text) departs from the engine's facts."""
+    out: list[Violation] = []
+    for field, body in texts.items():
+        mentions = _claims(body, find_mentions(body, lang))
+        for m in mentions:
+            if not _grounded(m, g):
+                out.append(Violation("number", field, m.text, "no engine fact has this value"))
+        for low, high in _ranges(body, mentions):
+            if low.kind == "money" and not any(
+                _close(low, a) and _close(high, b) for a, b in g.money_ranges
+            ):
+                said = body[low.start : high.end]
+                out.append(Violation("number", field, said, "the engine states no such range"))
+        _age_problems(field, body, mentions, g, out)
+        _labelled_problems(field, body, mentions, g, out)
+        _person_problems(field, body, g, out)
+        approving = any(not _negated(body, m) for m in _APPROVE.finditer(body))
+        start = 0
+        for end in [m.start() for m in _SENTENCE_END.finditer(body)] + [len(body)]:
+            sentence = body[start:end]
+            inside = [m for m in mentions if start <= m.start < end]
+            if sentence.strip():
+                _outcome_problems(field, sentence, g, out)
+                _terms_problems(field, sentence, start, inside, g, out, approving)
+            start = end
+    # one finding per words at fault and kind (a figure may break two rules at once)
+    return list({(v.kind, v.field, v.text): v for v in out}.values())

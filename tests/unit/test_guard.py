@@ -1,0 +1,368 @@
+"""The grounding guard (``cde.domain.guard``) and the brief a model writes from
+(``cde.domain.briefing``): what passes, what is caught, and what never leaves the service.
+
+The corpus of crafted narratives is measured separately (``test_guard_corpus.py``,
+``benchmarks/bench_guard.py``); these tests pin each rule down on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from cde.domain.application import InvalidApplicationError, parse_application
+from cde.domain.briefing import brief
+from cde.domain.evaluation import Evaluation, assess
+from cde.domain.guard import Grounds, check, grounds
+from cde.domain.result import result_object
+from cde.domain.text import Lang
+from cde.policies import default_policy
+
+REPO = Path(__file__).resolve().parents[2]
+APPS = REPO / "tests" / "guard_corpus" / "applications"
+TODAY = date(2026, 11, 23)
+POLICY = default_policy()
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from generate_applications import generate  # noqa: E402
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = REPO / "examples" / "seed_request.json" if name == "seed" else APPS / f"{name}.json"
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data
+
+
+def _setup(name: str, lang: Lang = "id") -> tuple[Evaluation, dict[str, Any], Grounds]:
+    ev = assess(parse_application(_load(name)), POLICY, TODAY)
+    rules = result_object(ev, lang)
+    return ev, rules, grounds(ev, rules, lang)
+
+
+def kinds(text: str, name: str = "seed", lang: Lang = "id", field: str = "capacity") -> set[str]:
+    _, _, g = _setup(name, lang)
+    return {v.kind for v in check({field: text}, g, lang)}
+
+
+# --- the engine's own texts are grounded ------------------------------------------------------
+
+
+def test_the_rules_narratives_of_a_portfolio_pass_the_guard_in_both_languages() -> None:
+    """The rules narrative states only facts: if the guard refused it, the guard is wrong."""
+    checked = 0
+    outcomes: set[str] = set()
+    for raw in generate(120, seed=11):
+        try:
+            ev = assess(parse_application(raw), POLICY, TODAY)
+        except InvalidApplicationError:
+            continue
+        outcomes.add(ev.decision.outcome.value)
+        for lang in ("id", "en"):
+            rules = result_object(ev, lang)
+            texts = {**rules["5c"], "analytic": rules["analytic"]}
+            found = check(texts, grounds(ev, rules, lang), lang)
+            assert found == [], (raw["loan_id"], lang, found[:3])
+            checked += 1
+    assert checked >= 200
+    assert {"approve_with_conditions", "decline"} <= outcomes
+
+
+@pytest.mark.parametrize("name", ["seed", "gen017_reduced_plafon", "gen039_no_gender_no_age"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_rules_narrative_of_each_corpus_application_passes(name: str, lang: Lang) -> None:
+    _, rules, g = _setup(name, lang)
+    assert check({**rules["5c"], "analytic": rules["analytic"]}, g, lang) == []
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Penghasilan anggota Rp 300.000–Rp 500.000 per bulan.",
+        "Penghasilan Rp 300–500 ribu sebulan.",
+        "Penghasilan antara tiga ratus ribu dan lima ratus ribu rupiah.",
+        "Angsuran baru Rp 888.488 per bulan.",
+        "Angsuran baru sekitar Rp 888 ribu.",
+        "Angsuran baru kurang lebih Rp 0,9 juta.",
+        "Plafon yang diajukan Rp 10.000.000 untuk 12 bulan.",
+        "Plafon yang diajukan Rp10 jt selama dua belas bulan.",
+        "Plafon yang diajukan sepuluh juta rupiah.",
+        "DSR 4.525,7%, jauh di atas batas 50%.",
+        "DSR sekitar 4.526%.",
+        "Rasio penarikan 174,5% dari setoran.",
+        "Sisa pinjaman Rp 138,4 juta pada 18 pinjaman aktif.",
+        "Kolektibilitas kol-4 (Diragukan).",
+        "Anggota berusia 42 tahun dan menjadi anggota selama 6 tahun 3 bulan.",
+        "Bunga 12% per tahun dengan metode anuitas.",
+        "Skor kapasitas 0/100.",
+    ],
+)
+def test_true_figures_in_any_notation_pass(text: str) -> None:
+    assert kinds(text) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Penghasilan bersih anggota Rp 7.500.000 per bulan.", "Rp 7.500.000"),
+        ("Penghasilan rata-rata Rp 400.000 per bulan.", "Rp 400.000"),  # a midpoint it computed
+        ("Angsuran baru sekitar Rp 900 ribu.", "Rp 900 ribu"),  # 888.488 is not 900 ribu
+        ("Plafon yang diajukan Rp 12 juta.", "Rp 12 juta"),
+        ("Plafon yang diajukan dua belas juta rupiah.", "dua belas juta rupiah"),
+        ("DSR 45,2% masih di bawah batas.", "45,2%"),
+        ("Rasio penarikan 47%.", "47%"),
+        ("Nilai agunan tanah Rp 12 miliar.", "Rp 12 miliar"),
+    ],
+)
+def test_invented_or_misrounded_figures_are_caught(text: str, said: str) -> None:
+    _, _, g = _setup("seed")
+    found = check({"capacity": text}, g, "id")
+    assert [(v.kind, v.text) for v in found if v.kind == "number"] == [("number", said)]
+
+
+def test_money_must_match_money_and_a_percentage_a_percentage() -> None:
+    # 12 is the tenor in months and the interest rate in per cent, but no amount in rupiah
+    assert kinds("Tambahan simpanan Rp 12.") == {"number"}
+    assert kinds("Tenor 12 bulan, bunga 12%.") == set()
+    # 75 is the membership in months, not a percentage
+    assert kinds("Keanggotaan 75 bulan.") == set()
+    assert kinds("Keanggotaan 75%.") == {"number"}
+
+
+# --- the outcome, plafon and tenor --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "caught"),
+    [
+        ("Permohonan ini disetujui.", True),
+        ("Pinjaman layak disetujui oleh komite.", True),
+        ("The application is approved.", True),
+        ("Permohonan ini tidak dapat disetujui.", False),
+        ("Permohonan ditolak karena kolektibilitas.", False),
+        ("Permohonan dapat dipertimbangkan kembali jika tunggakan dilunasi.", False),
+        ("Permohonan baru dapat disetujui apabila kolektibilitas membaik.", False),
+        ("The loan cannot be approved.", False),
+    ],
+)
+def test_a_decline_narrated_as_an_approval_is_caught(text: str, caught: bool) -> None:
+    assert ("outcome" in kinds(text, field="analytic")) is caught
+
+
+def test_an_approval_narrated_as_a_decline_or_without_its_conditions_is_caught() -> None:
+    name = "gen017_reduced_plafon"
+    assert "outcome" in kinds("Permohonan ini ditolak.", name)
+    assert "outcome" in kinds("Pinjaman disetujui tanpa syarat.", name)
+    assert "outcome" in kinds("The loan is approved without conditions.", name, "en")
+    assert kinds("Permohonan disetujui dengan syarat.", name) == set()
+    assert kinds("Tidak ada alasan untuk menolak permohonan ini.", name) == set()
+    # mentioning what unconditional approval would need is not claiming it
+    assert kinds("Skor di bawah grade B untuk persetujuan tanpa syarat.", name) == set()
+
+
+def test_an_approval_recommending_the_requested_plafon_or_tenor_is_caught() -> None:
+    reduced = "gen017_reduced_plafon"  # asked Rp 74.000.000; the engine recommends 14.400.000
+    assert "plafon" in kinds("Direkomendasikan plafon Rp 74.000.000 selama 45 bulan.", reduced)
+    assert "plafon" in kinds("Plafon Rp 74 juta disetujui.", reduced)
+    assert (
+        kinds("Plafon diturunkan dari Rp 74 juta menjadi Rp 14,4 juta dan disetujui.", reduced)
+        == set()
+    )
+    assert kinds("Anggota mengajukan Rp 74.000.000.", reduced) == set()  # no recommendation
+    extended = "gen023_tenor_extended"  # asked 10 months; the engine recommends 18
+    assert "tenure" in kinds("Direkomendasikan tenor 10 bulan.", extended)
+    assert kinds("Direkomendasikan tenor 18 bulan, bukan 10 bulan.", extended) == set()
+
+
+# --- the person --------------------------------------------------------------------------------
+
+
+def test_an_age_other_than_the_members_is_caught() -> None:
+    assert "age" in kinds("Anggota berusia 30 tahun.", field="character")
+    assert "age" in kinds("Anggota berusia tiga puluh tahun.", field="character")
+    assert "age" in kinds("The member is 30 years old.", lang="en", field="character")
+    assert kinds("Anggota berusia 42 tahun, anggota sejak 6 tahun.", field="character") == set()
+    assert kinds("Usia saat lunas 43 tahun, di bawah batas 65 tahun.", field="character") == set()
+    # an age the engine does not know is an invented one
+    assert "age" in kinds("Anggota berusia 42 tahun.", "gen039_no_gender_no_age")
+
+
+def test_an_occupation_other_than_the_members_is_caught() -> None:
+    assert "occupation" in kinds("Anggota bekerja sebagai PNS.", field="character")
+    assert "occupation" in kinds("The member is a farmer.", lang="en", field="character")
+    assert kinds("Anggota seorang pedagang.", field="character") == set()
+    assert kinds("Anggota berwiraswasta sebagai wiraswasta.", field="character") == set()
+    # a Guru is an employee, not a trader
+    assert "occupation" in kinds("Anggota juga berdagang.", "gen017_reduced_plafon")
+
+
+def test_gender_and_names_are_caught() -> None:
+    # the seed's member is recorded as male; gen017's as female; gen039 has none
+    assert "gender" in kinds("Ibu anggota memiliki riwayat buruk.", field="character")
+    assert kinds("Bapak anggota memiliki riwayat buruk.", field="character") == set()
+    assert "gender" in kinds("She has 18 active loans.", lang="en", field="character")
+    assert "gender" in kinds("Bapak ini disiplin.", "gen017_reduced_plafon")
+    assert "gender" in kinds("He saves every month.", "gen039_no_gender_no_age", "en")
+    assert kinds("Anggota ini disiplin.", "gen039_no_gender_no_age") == set()
+    assert kinds("Pemohon tinggal di ibu kota.", "gen039_no_gender_no_age") == set()
+    assert "name" in kinds("Bapak Slamet memiliki 18 pinjaman aktif.", field="character")
+    assert "name" in kinds("Mr. Smith has 18 active loans.", lang="en", field="character")
+
+
+# --- the brief --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_brief_carries_the_facts_and_nothing_that_identifies_the_member(lang: Lang) -> None:
+    raw = _load("seed")
+    ev = assess(parse_application(raw), POLICY, TODAY)
+    facts = brief(ev, lang)
+    sent = orjson.dumps(facts).decode()
+    character = raw["character"]
+    for secret in (
+        character["nik"],
+        character["name"],
+        raw["customer_id"],
+        raw["loan_id"],
+        "10 April 1984",
+        "April 10, 1984",
+        "1984",
+        "Denpasar",
+    ):
+        assert secret not in sent, secret
+    assert "gender" not in sent
+    assert facts["applicant"]["age_years"] == 42
+    assert facts["applicant"]["occupation"] == "Pedagang"
+    assert facts["decision"]["outcome"] == "decline"
+    assert facts["decision"]["reasons"][0]["code"] == "DECLINE_KNOCKOUT"
+    assert set(facts["assessment"]["dimensions"]) == {
+        "character",
+        "capacity",
+        "capital",
+        "collateral",
+        "condition",
+    }
+    withheld = "[dirahasiakan]" if lang == "id" else "[withheld]"
+    age_flag = next(q for q in facts["data_quality"] if q["code"] == "DQ_AGE_MISMATCH")
+    assert withheld in age_flag["message"]
+    assert facts["request"]["plafon"] == {
+        "value": 10_000_000,
+        "text": "Rp 10.000.000" if lang == "id" else "Rp 10,000,000",
+    }
+
+
+# --- rules added after the held-out run -------------------------------------------------------
+
+
+def test_conditions_attached_to_an_approval_in_a_decline_are_an_approval() -> None:
+    text = "The committee may approve the request, provided KYC is completed first."
+    assert "outcome" in kinds(text, lang="en", field="analytic")
+    assert kinds("It could be approved if the arrears are settled.", lang="en") == set()
+
+
+def test_approval_as_a_noun_and_other_wordings_of_conditions() -> None:
+    assert "outcome" in kinds("We recommend a conditional approval.", lang="en")
+    assert "outcome" in kinds("Kami merekomendasikan persetujuan pinjaman ini.")
+    assert kinds("The decision is subject to committee approval.", lang="en") == set()
+    reduced = "gen017_reduced_plafon"  # approve_with_conditions
+    assert "outcome" in kinds(
+        "Pinjaman dapat langsung disetujui tanpa persyaratan khusus.", reduced
+    )
+    outright = "gen039_no_gender_no_age"  # approve, no conditions
+    assert "outcome" in kinds("Rekomendasi: disetujui dengan syarat.", outright)
+    assert kinds("Rekomendasi: disetujui.", outright) == set()
+
+
+def test_a_memo_line_labelled_with_the_amount_or_term_must_be_the_engines() -> None:
+    reduced = "gen017_reduced_plafon"  # asked Rp 74.000.000, recommended Rp 14.400.000
+    memo = "Approve with conditions.\n\n| Amount | IDR 74,000,000 |\n| Term | 45 months |"
+    assert "plafon" in kinds(memo, reduced, "en", "analytic")
+    good = "Approve with conditions.\n\n| Amount | IDR 14,400,000 |\n| Term | 45 months |"
+    assert kinds(good, reduced, "en", "analytic") == set()
+    # the engine's own memo states the request and the recommendation on one labelled row
+    extended = "gen023_tenor_extended"  # asked 10 months, recommended 18
+    assert "tenure" in kinds("- Outcome: approve with conditions\n- Term: 10 months", extended)
+
+
+def test_ages_in_decades_stated_ages_and_young_members() -> None:
+    assert "age" in kinds("The member, in their mid-forties, trades.", lang="en")  # 42
+    assert kinds("The member, in their early forties, trades.", lang="en") == set()
+    assert "age" in kinds("Anggota berusia 30-an.")
+    # the age on the form is the form's (the seed states 40; the engine uses 42)
+    assert kinds("Usia tercatat 40 tahun, menurut tanggal lahir usianya 42 tahun.") == set()
+    assert "age" in kinds("Anggota berusia 40 tahun.")
+    assert "age" in kinds("Anggota yang masih muda, 29 tahun, sudah lama bergabung.")
+
+
+def test_an_occupation_cde_does_not_know_is_still_checked_when_it_is_claimed() -> None:
+    assert "occupation" in kinds("Anggota bekerja sebagai kasir toko.", field="character")
+    assert "occupation" in kinds("A motorcycle mechanic by trade.", lang="en", field="character")
+    assert "occupation" in kinds("He works as a factory worker.", lang="en", field="character")
+    assert kinds("Anggota bekerja sebagai pedagang di pasar.", field="character") == set()
+    assert kinds("Ia berprofesi sebagai tenaga pendidik.", "gen017_reduced_plafon") == set()
+
+
+def test_a_rate_given_as_the_loans_must_be_the_loans() -> None:
+    # the seed asks 12% a year; 18% is the policy's assumption for the member's other
+    # loans and 24% the cooperative ceiling: both facts, neither the loan's rate
+    assert "number" in kinds("Pinjaman ini berbunga 18% per tahun.", field="condition")
+    assert "number" in kinds("The loan carries interest of 24% a year.", lang="en")
+    assert kinds("Bunga 12% per tahun, di bawah batas maksimum 24%.", field="condition") == set()
+    assert kinds("Suku bunga 12%, jauh di bawah plafon bunga koperasi 24%.") == set()
+    assert kinds("Pinjaman berjalan diasumsikan lunas dengan bunga 18% per tahun.") == set()
+
+
+# --- rules added after the blind run ----------------------------------------------------------
+
+
+def test_indirect_wordings_of_the_outcome() -> None:
+    # the seed is declined; gen017 approved with conditions; gen039 approved outright
+    decline_as_approval = "The figures justify going ahead with the loan."
+    assert "outcome" in kinds(decline_as_approval, lang="en", field="analytic")
+    assert "outcome" in kinds("Permohonan dapat langsung dicairkan.", field="analytic")
+    reduced = "gen017_reduced_plafon"
+    assert "outcome" in kinds("The request cannot go ahead.", reduced, "en")
+    assert "outcome" in kinds("The member does not qualify for financing.", reduced, "en")
+    assert "outcome" in kinds("Tidak ada syarat; dana dapat langsung dicairkan.", reduced)
+    assert "outcome" in kinds(
+        "Permohonan belum dapat kami rekomendasikan.", "gen039_no_gender_no_age"
+    )
+
+
+def test_the_recommended_terms_in_any_form() -> None:
+    reduced = "gen017_reduced_plafon"  # Rp 74.000.000 asked, Rp 14.400.000 recommended
+    assert "plafon" in kinds("The engine lowers the amount to IDR 14.45m.", reduced, "en")
+    assert "plafon" in kinds("Disetujui dengan syarat: plafon Rp 12 juta.", reduced)
+    assert kinds("Disetujui dengan syarat: plafon Rp 14,4 juta.", reduced) == set()
+    extended = "gen023_tenor_extended"  # 10 months asked, 18 recommended
+    assert "tenure" in kinds("The 10-month term stays as requested.", extended, "en")
+    assert "tenure" in kinds("Tenor yang direkomendasikan 24 bulan.", extended)
+    assert kinds("Tenor diperpanjang dari 10 bulan menjadi 18 bulan.", extended) == set()
+    assert kinds("Tenor diperpanjang menjadi 1,5 tahun.", extended) == set()
+    # membership is no term: "menjadi anggota selama …"
+    assert kinds("Anggota telah menjadi anggota selama 11 tahun 6 bulan.", reduced) == set()
+
+
+def test_the_instalment_and_the_dsr_must_be_the_members() -> None:
+    # the seed: new instalment Rp 888.488, current ones Rp 12.688.704, DSR 4.525,7%
+    assert "number" in kinds("Angsuran baru sebesar Rp 12.688.704 per bulan.")
+    assert kinds("Angsuran berjalan sekitar Rp 12,7 juta per bulan.") == set()
+    assert kinds("Sisa penghasilan setelah angsuran -Rp 12.888.704.") == set()
+    assert "number" in kinds("DSR anggota 50%.")
+    assert kinds("DSR jauh di atas 50%.") == set()
+
+
+def test_more_names_and_occupations() -> None:
+    assert "name" in kinds("Bapak I Wayan Sudarma memiliki 18 pinjaman aktif.")
+    assert "age" in kinds("The member, born in 1990, trades in the market.", lang="en")
+    assert kinds("Usia tercatat 40 tahun, tetapi menurut tanggal lahir usianya 42 tahun.") == set()
+    assert "occupation" in kinds("Sehari-hari anggota melaut mencari ikan.", field="character")
+    assert "occupation" in kinds("He drives a truck for a living.", lang="en", field="character")

@@ -1,0 +1,206 @@
+"""The grounding guard against its corpus (``tests/guard_corpus/corpus.json``), against a
+held-out set (``tests/guard_corpus/holdout.json``) and against a blind set
+(``tests/guard_corpus/holdout2.json``).
+
+Every case is a narrative text written by hand as a language model plausibly would, about
+one of six fixed applications: a faithful one must pass the guard untouched, an unfaithful
+one (exactly one realistic error) must be refused with a violation of its kind.
+
+A case the guard gets wrong is kept as written and marked ``xfail(strict=True)`` with the
+diagnosis, in ``MISCLASSIFIED`` (tuning corpus), ``HOLDOUT_MISCLASSIFIED`` (held-out set) or
+``HOLDOUT2_MISCLASSIFIED`` (blind set): when the guard is fixed the case passes, the strict mark
+turns that into a failure, and the mark is removed. The held-out texts were written once and the
+guard run over them once (46/46 faithful passed, 33/47 unfaithful caught as their kind); the
+guard was fixed after that run, so the set is no longer held out. The blind set was written by
+someone who never read the guard's rules, from the brief and the engine's memo only, and run
+once (41/42 faithful passed, 32/62 unfaithful caught as their kind, 39/62 refused at all); its
+marks are diagnosed from the guard's behaviour alone. ``benchmarks/bench_guard.py`` prints the
+same measurement as figures, the three sets apart.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "guard_corpus"))
+import guard_cases
+
+CASES = guard_cases.load_cases()
+HOLDOUT = guard_cases.load_cases(guard_cases.HOLDOUT_FILE)
+BLIND = guard_cases.load_cases(guard_cases.HOLDOUT2_FILE)
+
+# Cases of corpus.json the guard misclassifies today: case id -> why (which rule is wrong).
+MISCLASSIFIED: dict[str, str] = {}
+
+# Cases of holdout.json the guard misclassifies today: case id -> why (which rule is wrong).
+# The first run over the held-out set missed 14 of its 47 unfaithful texts (46/46 faithful
+# passed); the guard was then fixed for all 14 (docs/benchmarks.md has both figures).
+HOLDOUT_MISCLASSIFIED: dict[str, str] = {}
+
+# Cases of holdout2.json (the blind set) the guard misclassifies: case id -> why. Diagnosed from
+# the behaviour only (what the text says against what the guard reported), without reading the
+# guard. First run: 41/42 faithful passed, 32/62 unfaithful caught as their kind (39/62
+# refused at all); the guard was then fixed for 22 of the 31, so the set is no longer blind.
+_ROLE = "the value is an engine fact, only not this one: apparently any known value passes"
+_AS_NUMBER = "refused, but only as an unknown figure (number), not as"
+HOLDOUT2_MISCLASSIFIED: dict[str, str] = {
+    # a faithful text refused
+    "h2-g11-f-04": (
+        "wrongly refused: 'the Beat's unpaid tax cuts it by a further 20%' restates the engine's"
+        " x 80% (tax unpaid) as a 20% cut; the guard reported number '20%' (no engine fact has"
+        " this value): the complement of a stated percentage is not accepted"
+    ),
+    # number: a true figure in the wrong role, or an invented one that passes
+    "h2-seed-u-02": (
+        "missed: invented income 'around IDR 5 million' (recorded Rp 300k-500k) passed;"
+        " Rp 5.000.000 appears elsewhere in the facts (Avanza value x 50% in a data-quality"
+        " note), apparently enough for the guard whatever the figure is said to be"
+    ),
+    "h2-seed-u-08": (
+        "missed: '31 pinjaman, 5 di antaranya masih aktif' (the engine found 18 active) passed:"
+        " a small count was not checked against the number of active loans"
+    ),
+    "h2-g17-u-05": (
+        f"missed: the recommended loan given 'angsuran sekitar Rp 2,5 juta' (Rp 488.298; 2,5 juta"
+        f" is the requested instalment); {_ROLE}"
+    ),
+    "h2-g23-u-03": (
+        f"missed: 'the member's DSR stands at 50%' is the policy limit given as the member's DSR"
+        f" (53.1%); {_ROLE}"
+    ),
+    "h2-g11-u-05": (
+        f"missed: 'a repayment capacity of IDR 3.1m' is the disposable income given as the"
+        f" repayment capacity (IDR 1.86m); {_ROLE}"
+    ),
+    "h2-g72-u-08": (
+        f"missed: 'minus Rp 1.039.138 per bulan' is the requested instalment given as the"
+        f" monthly deficit (-Rp 563.968); {_ROLE}"
+    ),
+    # outcome: indirect wording not read as a decision
+    # plafon
+    # tenure
+    "h2-g23-u-01": (
+        "missed: 'tenor diperpanjang menjadi 2 tahun' (18 months): the term is now compared with"
+        " the recommended one, but 18 months is 1,5 years, which '2 tahun' covers at its written"
+        " precision (a whole year)"
+    ),
+    # age
+    # occupation
+    # name
+    "h2-g39-u-11": (
+        "missed: 'Andi Pratama, a trader, ...' (recorded 'siti') passed: a full name without an"
+        " honorific is not recognised as a name"
+    ),
+}
+
+
+def _params(cases: list[guard_cases.Case], misclassified: dict[str, str]) -> list[object]:
+    params: list[object] = []
+    for case in cases:
+        marks = []
+        if case.id in misclassified:
+            marks.append(pytest.mark.xfail(strict=True, reason=misclassified[case.id]))
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    return params
+
+
+def _describe(verdict: guard_cases.Verdict) -> str:
+    found = "\n".join(
+        f"  {v.kind} in {v.field}: {v.text!r} — {v.detail}" for v in verdict.violations
+    )
+    texts = "\n".join(f"  {field}: {text}" for field, text in verdict.case.texts.items())
+    return f"{verdict.case.id} ({verdict.case.note})\n{texts}\nviolations:\n{found or '  none'}"
+
+
+def _classifies(case: guard_cases.Case) -> None:
+    verdict = guard_cases.judge(case)
+    if case.faithful:
+        assert not verdict.violations, "a faithful text was refused:\n" + _describe(verdict)
+    else:
+        assert verdict.violations, "an unfaithful text passed:\n" + _describe(verdict)
+        assert case.kind in verdict.kinds, (
+            f"an unfaithful text was not caught as {case.kind}:\n" + _describe(verdict)
+        )
+
+
+@pytest.mark.parametrize("case", _params(CASES, MISCLASSIFIED))
+def test_the_guard_classifies_the_case(case: guard_cases.Case) -> None:
+    _classifies(case)
+
+
+@pytest.mark.parametrize("case", _params(HOLDOUT, HOLDOUT_MISCLASSIFIED))
+def test_the_guard_classifies_the_held_out_case(case: guard_cases.Case) -> None:
+    _classifies(case)
+
+
+@pytest.mark.parametrize("case", _params(BLIND, HOLDOUT2_MISCLASSIFIED))
+def test_the_guard_classifies_the_blind_case(case: guard_cases.Case) -> None:
+    _classifies(case)
+
+
+def test_the_corpus_is_large_and_varied() -> None:
+    faithful = [c for c in CASES if c.faithful]
+    unfaithful = [c for c in CASES if not c.faithful]
+    assert len(faithful) >= 50
+    assert len(unfaithful) >= 50
+    assert len({c.application for c in CASES}) >= 6
+    assert sum(c.lang == "en" for c in CASES) * 4 >= len(CASES)
+    kinds = Counter(c.kind for c in unfaithful)
+    assert kinds["number"] >= 8
+    assert kinds["outcome"] >= 8
+    assert kinds["plafon"] + kinds["tenure"] >= 6
+    for kind in ("age", "occupation", "gender"):
+        assert kinds[kind] >= 6, kind
+    assert kinds["name"] >= 4
+
+
+def test_the_held_out_set_is_large_and_varied() -> None:
+    faithful = [c for c in HOLDOUT if c.faithful]
+    unfaithful = [c for c in HOLDOUT if not c.faithful]
+    assert len(faithful) >= 40
+    assert len(unfaithful) >= 40
+    assert len({c.application for c in HOLDOUT}) >= 6
+    assert sum(c.lang == "en" for c in HOLDOUT) * 10 >= len(HOLDOUT) * 3  # about 40%
+    kinds = Counter(c.kind for c in unfaithful)
+    assert kinds["number"] >= 10
+    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
+        assert kinds[kind] >= 4, kind
+    assert all(c.id.startswith("h-") for c in HOLDOUT)
+
+
+def test_the_blind_set_is_large_and_varied() -> None:
+    faithful = [c for c in BLIND if c.faithful]
+    unfaithful = [c for c in BLIND if not c.faithful]
+    assert len(faithful) >= 35
+    assert len(unfaithful) >= 45
+    assert len({c.application for c in BLIND}) >= 6
+    english = sum(c.lang == "en" for c in BLIND)
+    assert len(BLIND) * 3 <= english * 10 <= len(BLIND) * 5  # about 40%
+    kinds = Counter(c.kind for c in unfaithful)
+    assert kinds["number"] >= 12
+    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
+        assert kinds[kind] >= 4, kind
+    assert all(c.id.startswith("h2-") for c in BLIND)
+
+
+def test_the_held_out_set_shares_no_case_with_the_corpus() -> None:
+    assert not {c.id for c in HOLDOUT} & {c.id for c in CASES}
+    corpus_texts = {text for c in CASES for text in c.texts.values()}
+    assert not {text for c in HOLDOUT for text in c.texts.values()} & corpus_texts
+
+
+def test_the_blind_set_shares_no_case_with_the_other_two() -> None:
+    others = CASES + HOLDOUT
+    assert not {c.id for c in BLIND} & {c.id for c in others}
+    other_texts = {text for c in others for text in c.texts.values()}
+    assert not {text for c in BLIND for text in c.texts.values()} & other_texts
+
+
+def test_every_misclassified_mark_names_a_case() -> None:
+    assert set(MISCLASSIFIED) <= {c.id for c in CASES}
+    assert set(HOLDOUT_MISCLASSIFIED) <= {c.id for c in HOLDOUT}
+    assert set(HOLDOUT2_MISCLASSIFIED) <= {c.id for c in BLIND}
