@@ -1,23 +1,106 @@
-"""Confining the ``X-Cde-Custom-System-Instruction-File`` header to one directory.
+"""System-instruction files for the LLM narrator, and how a request may name one.
 
-A caller may name a system-instruction file for the LLM narrator (testing only). It is
-refused unless custom instructions are enabled, and then accepted only as a relative path
-to an existing ``.json`` file inside the configured directory: no absolute paths, no
-``..``, no symlink that leads outside, no other file type, and the file must hold a JSON
-object.
+An instruction file is a JSON object (``docs/llm.md``)::
+
+    {"schema_version": 1, "name": "default", "language": "request",
+     "tone": "…", "instructions": "…",
+     "sections": {"character": "…", "capacity": "…", "capital": "…",
+                  "collateral": "…", "condition": "…", "analytic": "…"},
+     "output_schema_version": 1, "temperature": 0.2, "max_tokens": 2500}
+
+The package ships ``cde/instructions/default.json``; ``CDE_LLM_INSTRUCTION_FILE`` may
+replace it. A caller may name another file with ``X-Cde-Custom-System-Instruction-File``
+(testing only). It is refused unless custom instructions are enabled, and then accepted
+only as a relative path to an existing ``.json`` file inside the configured directory: no
+absolute paths, no ``..``, no symlink that leads outside, no other file type, and the file
+must hold a valid instruction object.
 """
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.resources import files
 from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
 
 import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-__all__ = ["InstructionFileError", "resolve_instruction_file"]
+__all__ = [
+    "InstructionFileError",
+    "Instructions",
+    "Sections",
+    "default_instructions",
+    "load_instruction_file",
+    "read_instructions",
+    "resolve_instruction_file",
+]
+
+_Text = Annotated[str, Field(min_length=1, max_length=8000)]
 
 
 class InstructionFileError(ValueError):
     """The named file is refused; the message says why (safe to show the caller)."""
+
+
+class Sections(BaseModel):
+    """What each text should cover."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    character: _Text
+    capacity: _Text
+    capital: _Text
+    collateral: _Text
+    condition: _Text
+    analytic: _Text
+
+
+class Instructions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    language: Literal["id", "en", "request"] = "request"  # "request": Accept-Language
+    tone: _Text
+    instructions: Annotated[str, Field(min_length=1, max_length=20000)]
+    sections: Sections
+    output_schema_version: Literal[1] = 1
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = 0.2
+    max_tokens: Annotated[int, Field(ge=256, le=32000)] | None = 2500
+
+
+def read_instructions(data: bytes, source: str) -> Instructions:
+    """Parse an instruction file; InstructionFileError says what is wrong with it."""
+    try:
+        content = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        raise InstructionFileError(f"{source}: not valid JSON") from None
+    if not isinstance(content, dict):
+        raise InstructionFileError(f"{source}: must hold a JSON object")
+    try:
+        return Instructions.model_validate(content)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(file)"
+        raise InstructionFileError(f"{source}: {where}: {first['msg']}") from None
+
+
+@cache
+def _shipped() -> Instructions:
+    data = files("cde.instructions").joinpath("default.json").read_bytes()
+    return read_instructions(data, "default.json")
+
+
+def default_instructions(path: Path | None = None) -> Instructions:
+    """The configured default instructions: ``path`` if given, else the shipped file."""
+    if path is None:
+        return _shipped()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InstructionFileError(f"{path}: cannot be read ({exc.strerror})") from None
+    return read_instructions(data, str(path))
 
 
 def resolve_instruction_file(name: str, directory: Path | None, enabled: bool) -> Path:
@@ -38,10 +121,14 @@ def resolve_instruction_file(name: str, directory: Path | None, enabled: bool) -
         raise InstructionFileError("the file resolves outside the instruction directory")
     if not target.is_file():
         raise InstructionFileError("no such instruction file")
-    try:
-        content = orjson.loads(target.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        raise InstructionFileError("the instruction file is not valid JSON") from None
-    if not isinstance(content, dict):
-        raise InstructionFileError("the instruction file must hold a JSON object")
     return target
+
+
+def load_instruction_file(name: str, directory: Path | None, enabled: bool) -> Instructions:
+    """The instructions a request names, confined to ``directory`` and validated."""
+    target = resolve_instruction_file(name, directory, enabled)
+    try:
+        data = target.read_bytes()
+    except OSError:
+        raise InstructionFileError("the instruction file cannot be read") from None
+    return read_instructions(data, name)

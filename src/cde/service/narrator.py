@@ -1,0 +1,314 @@
+"""Narrators: who writes the five ``5c`` texts and the ``analytic`` memo.
+
+Two adapters of one port:
+
+* :class:`RulesNarrator` — the engine's own texts (the default): written from the
+  catalogue, grounded by construction;
+* :class:`LlmNarrator` — a language model behind any OpenAI-compatible Chat Completions
+  endpoint (:mod:`cde.adapters.llm`), given the engine's facts (:func:`~cde.domain.briefing.brief`)
+  and checked by the grounding guard (:mod:`cde.domain.guard`). A refused answer gets one
+  retry that tells the model what was wrong; after that, or when the provider fails, the
+  rules narrative is served and the result says why.
+
+The decision, the plafon and the tenor are never the narrator's: they stay the engine's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Protocol
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cde.domain.briefing import brief
+from cde.domain.evaluation import Evaluation
+from cde.domain.findings import FIVE_C
+from cde.domain.guard import Violation, check, grounds
+from cde.domain.result import result_object
+from cde.domain.text import Lang
+from cde.service.instructions import Instructions
+
+__all__ = [
+    "ChatModel",
+    "LlmNarrator",
+    "Narration",
+    "NarrativeOutput",
+    "Narrator",
+    "ProviderError",
+    "RulesNarrator",
+    "rules_narration",
+    "with_narration",
+]
+
+log = logging.getLogger("cde.narrator")
+
+Source = Literal["rules", "llm"]
+FallbackReason = Literal[
+    "guard",  # the model's text failed the guard twice
+    "invalid_output",  # not the JSON asked for, twice
+    "timeout",
+    "rate_limited",
+    "unavailable",  # connection refused, 5xx
+    "refused",  # 4xx other than 429: bad key, unknown model, …
+    "circuit_open",  # too many recent failures: the provider is not asked
+    "policy_changed",  # the record was decided under another policy version
+    "narrator_stalled",  # no narrative came in time (a lost job)
+    "narrator_error",  # the narrator itself failed (a bug; logged)
+]
+
+_Para = Annotated[str, Field(min_length=1, max_length=6000)]
+
+
+class FiveC(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    character: _Para
+    capacity: _Para
+    capital: _Para
+    collateral: _Para
+    condition: _Para
+
+
+class NarrativeOutput(BaseModel):
+    """What the model must answer (output schema version 1)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    schema_version: Literal[1] = 1
+    five_c: FiveC = Field(alias="5c")
+    analytic: str = Field(min_length=1, max_length=20000)
+
+
+class ProviderError(Exception):
+    """The model could not be asked or did not answer."""
+
+    def __init__(self, reason: FallbackReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+class ChatModel(Protocol):
+    """One Chat Completions call (the LLM adapter)."""
+
+    model: str
+
+    def complete(
+        self, messages: list[dict[str, str]], *, temperature: float | None, max_tokens: int | None
+    ) -> str:
+        """The assistant's text; ProviderError when there is none."""
+
+    def circuit(self) -> str:
+        """The circuit breaker's state in this process: closed, open or half-open."""
+
+
+@dataclass(frozen=True, slots=True)
+class Narration:
+    five_c: dict[str, str]
+    analytic: str
+    source: Source
+    report: dict[str, Any] = field(default_factory=dict)  # stored as result["narrative"]
+
+
+class Narrator(Protocol):
+    name: str
+
+    def describe(self) -> dict[str, str]:
+        """What ``/ready`` shows of it."""
+
+    def narrate(
+        self,
+        ev: Evaluation,
+        rules: dict[str, Any],
+        lang: Lang,
+        instructions: Instructions | None = None,
+    ) -> Narration:
+        """Narratives for ``ev``; ``rules`` is the engine's result object for it."""
+
+
+def rules_narration(rules: dict[str, Any], report: dict[str, Any]) -> Narration:
+    return Narration(dict(rules["5c"]), str(rules["analytic"]), "rules", report)
+
+
+class RulesNarrator:
+    name = "rules"
+
+    def describe(self) -> dict[str, str]:
+        return {"kind": "rules"}
+
+    def narrate(
+        self,
+        ev: Evaluation,
+        rules: dict[str, Any],
+        lang: Lang,
+        instructions: Instructions | None = None,
+    ) -> Narration:
+        return rules_narration(rules, {"narrator": "rules", "source": "rules"})
+
+
+_FRAME = {
+    "id": (
+        "\n\n#### Narasi\n\n",
+        "\n\n---\n*Narasi di atas ditulis oleh model bahasa ({model}) dari fakta mesin cde "
+        "{version}; setiap angka, keputusan, usia dan pekerjaan di dalamnya telah diperiksa "
+        "terhadap perhitungan mesin. Keputusan, plafon dan tenor adalah keputusan mesin. "
+        "Keputusan akhir ada pada komite kredit.*",
+    ),
+    "en": (
+        "\n\n#### Narrative\n\n",
+        "\n\n---\n*The narrative above was written by a language model ({model}) from the "
+        "facts of cde {version}; every figure, the decision, the age and the occupation in "
+        "it were checked against the engine's calculation. The decision, plafon and tenor "
+        "are the engine's. The credit committee makes the final decision.*",
+    ),
+}
+
+
+def _system_prompt(instructions: Instructions, lang: Lang) -> str:
+    s = instructions.sections
+    language = "Bahasa Indonesia" if lang == "id" else "English"
+    return (
+        f"{instructions.instructions}\n\n"
+        f"Tone: {instructions.tone}\n\n"
+        "What each text covers:\n"
+        f"- 5c.character: {s.character}\n"
+        f"- 5c.capacity: {s.capacity}\n"
+        f"- 5c.capital: {s.capital}\n"
+        f"- 5c.collateral: {s.collateral}\n"
+        f"- 5c.condition: {s.condition}\n"
+        f"- analytic: {s.analytic}\n\n"
+        f"Write every text in {language}."
+    )
+
+
+def _feedback(problems: list[Violation] | str) -> str:
+    if isinstance(problems, str):
+        return (
+            f"Your answer was refused: {problems}. Answer again with one JSON object of the "
+            "shape given in the instructions, and nothing else."
+        )
+    lines = [
+        f"- {v.field}: \u201c{v.text}\u201d \u2014 {v.detail} ({v.kind})" for v in problems[:20]
+    ]
+    return (
+        "Your answer was refused because it states things the engine's facts do not "
+        "support:\n" + "\n".join(lines) + "\nWrite all texts again, using only figures "
+        "copied from the facts and the engine's decision, and answer with the JSON object only."
+    )
+
+
+def _parse(content: str) -> NarrativeOutput | str:
+    """The model's answer, or what is wrong with it."""
+    body = content.strip()
+    if body.startswith("```"):  # a fenced block despite the instructions
+        body = body.strip("`")
+        body = body[body.find("{") :] if "{" in body else body
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return f"the answer is not valid JSON ({exc})"
+    try:
+        return NarrativeOutput.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(answer)"
+        return f"the JSON does not match the schema: {where}: {first['msg']}"
+
+
+class LlmNarrator:
+    name = "llm"
+
+    def __init__(self, chat: ChatModel, instructions: Instructions, engine_version: str) -> None:
+        self.chat = chat
+        self.instructions = instructions
+        self.engine_version = engine_version
+
+    def describe(self) -> dict[str, str]:
+        return {"kind": "llm", "model": self.chat.model, "circuit": self.chat.circuit()}
+
+    def narrate(
+        self,
+        ev: Evaluation,
+        rules: dict[str, Any],
+        lang: Lang,
+        instructions: Instructions | None = None,
+    ) -> Narration:
+        chosen = instructions or self.instructions
+        if chosen.language != "request":
+            lang = chosen.language
+            rules = result_object(ev, lang)  # the engine's texts in the file's language
+        started = time.perf_counter()
+        report: dict[str, Any] = {
+            "narrator": "llm",
+            "model": self.chat.model,
+            "instructions": chosen.name,
+            "attempts": [],
+        }
+        facts = orjson.dumps(brief(ev, lang), option=orjson.OPT_NON_STR_KEYS).decode()
+        messages = [
+            {"role": "system", "content": _system_prompt(chosen, lang)},
+            {"role": "user", "content": facts},
+        ]
+        g = grounds(ev, rules, lang)
+        reason: FallbackReason = "guard"
+        for _attempt in (1, 2):
+            try:
+                content = self.chat.complete(
+                    messages, temperature=chosen.temperature, max_tokens=chosen.max_tokens
+                )
+            except ProviderError as exc:
+                report["attempts"].append({"error": exc.reason, "detail": str(exc)[:500]})
+                reason = exc.reason
+                break
+            parsed = _parse(content)
+            if isinstance(parsed, str):
+                report["attempts"].append({"invalid_output": parsed[:500]})
+                reason = "invalid_output"
+                feedback = _feedback(parsed)
+            else:
+                texts = {**parsed.five_c.model_dump(), "analytic": parsed.analytic}
+                violations = check(texts, g, lang)
+                report["attempts"].append({"violations": [v.as_dict() for v in violations]})
+                if not violations:
+                    report["source"] = "llm"
+                    report["duration_ms"] = round((time.perf_counter() - started) * 1000)
+                    return Narration(
+                        {dim: texts[dim] for dim in FIVE_C},
+                        self._memo(rules, parsed.analytic, lang),
+                        "llm",
+                        report,
+                    )
+                reason = "guard"
+                feedback = _feedback(violations)
+            messages = [*messages, {"role": "assistant", "content": content}]
+            messages.append({"role": "user", "content": feedback})
+        report["source"] = "rules"
+        report["fallback_reason"] = reason
+        report["duration_ms"] = round((time.perf_counter() - started) * 1000)
+        log.warning("LLM narrative not used (%s); serving the rules narrative", reason)
+        return rules_narration(rules, report)
+
+    def _memo(self, rules: dict[str, Any], memo: str, lang: Lang) -> str:
+        """The engine's own head of the memo (who, the decision, the amounts table), the
+        model's memo, and a line saying who wrote what."""
+        head = str(rules["analytic"]).split("\n#### ", 1)[0].rstrip()
+        lead, foot = _FRAME[lang]
+        return (
+            head
+            + lead
+            + memo.strip()
+            + foot.format(model=self.chat.model, version=self.engine_version)
+        )
+
+
+def with_narration(rules: dict[str, Any], narration: Narration) -> dict[str, Any]:
+    """The result object with ``narration``'s texts (everything else stays the engine's)."""
+    return {
+        **rules,
+        "5c": narration.five_c,
+        "analytic": narration.analytic,
+        "narrative_source": narration.source,
+        "narrative": narration.report,
+    }
