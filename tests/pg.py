@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,6 +31,7 @@ from sqlalchemy.engine import make_url
 __all__ = [
     "DATABASE_PREFIX",
     "Contents",
+    "WorkerProcess",
     "admin_dsn",
     "contents",
     "create_database",
@@ -210,3 +214,41 @@ def reset(database: str, to: Contents) -> None:
 
 def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+_CLI = "from cde.entrypoints.cli import main; main()"
+
+
+class WorkerProcess:
+    """``cde worker`` as a process on a PostgreSQL database (procrastinate)."""
+
+    def __init__(
+        self, url: str, cwd: Path, concurrency: int = 2, env: dict[str, str] | None = None
+    ) -> None:
+        environ = {k: v for k, v in os.environ.items() if not k.upper().startswith("CDE_")}
+        environ.update({"CDE_DATABASE_URL": url, "CDE_DATA_DIR": str(cwd / "data")})
+        environ.update(env or {})
+        environ["PYTHONUNBUFFERED"] = "1"
+        self.log = cwd / f"worker-{uuid.uuid4().hex[:8]}.log"
+        self._out = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _CLI, "worker", "--concurrency", str(concurrency)],
+            env=environ,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._out.close()

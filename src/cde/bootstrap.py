@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine
 from uuid6 import uuid7
 
+from cde import __version__
 from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
 from cde.adapters.db.engine import create_db_engine, migrate
@@ -28,17 +29,21 @@ from cde.adapters.db.writer import DbWriter
 from cde.adapters.jobs.embedded import EmbeddedQueue, EmbeddedWorker
 from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue
 from cde.adapters.jwt_verifier import JwtVerifier
-from cde.observability.metrics import observe_job, observe_result
+from cde.adapters.llm import OpenAIChat
+from cde.observability.metrics import observe_job, observe_narrative, observe_result
 from cde.policies import Policy, default_policy, load_policy
 from cde.service.auth import Authenticator, ClaimNames
 from cde.service.batches import BatchService
 from cde.service.idempotency import Idempotency
-from cde.service.jobs import BATCH_CHUNK, JobQueue
+from cde.service.instructions import Instructions, default_instructions, load_instruction_file
+from cde.service.jobs import BATCH_CHUNK, NARRATE, JobQueue
+from cde.service.narration import NarrationService
+from cde.service.narrator import LlmNarrator, Narrator, RulesNarrator
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
 from cde.service.tenants import TenantAdmin
 from cde.settings import Settings
 
-__all__ = ["Container", "bootstrap", "new_id", "utc_now"]
+__all__ = ["Container", "bootstrap", "build_narrator", "new_id", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -67,23 +72,36 @@ class Container:
     idempotency: Idempotency
     jobs: JobQueue
     batches: BatchService
+    narration: NarrationService
     worker: EmbeddedWorker | None = None
 
     def handle_job(self, kind: str, args: dict[str, Any]) -> None:
         started = time.perf_counter()
         outcome = "failed"
         try:
-            if kind != BATCH_CHUNK:
+            if kind == BATCH_CHUNK:
+                self.batches.process_chunk(
+                    str(args["batch_id"]), int(args["first"]), int(args["last"])
+                )
+            elif kind == NARRATE:
+                instructions = args.get("instructions")
+                self.narration.run(
+                    str(args["record_id"]), str(instructions) if instructions else None
+                )
+            else:
                 raise ValueError(f"unknown job kind {kind!r}")
-            self.batches.process_chunk(str(args["batch_id"]), int(args["first"]), int(args["last"]))
             outcome = "succeeded"
         finally:
             observe_job(kind, outcome, time.perf_counter() - started)
 
     def housekeeping(self) -> None:
-        """Re-defer the pending chunks of batches that stalled (lost jobs, dead workers)."""
+        """Re-defer the pending chunks of batches that stalled (lost jobs, dead workers);
+        give the rules narrative to records whose narrative never came."""
         stale_after = timedelta(seconds=max(self.settings.job_lease_seconds * 3, 30))
         self.batches.resume_stale(utc_now() - stale_after)
+        if self.narration.deferred:
+            late = timedelta(seconds=self.settings.llm_stale_seconds)
+            self.narration.finish_stale(utc_now() - late)
 
     def embedded_worker(self, name: str | None = None) -> EmbeddedWorker:
         if not isinstance(self.jobs, EmbeddedQueue):
@@ -123,6 +141,34 @@ def _jwt(settings: Settings) -> JwtVerifier | None:
     )
 
 
+def _lease_seconds(settings: Settings) -> float:
+    """A job's lease outlasts the longest narrative: two attempts, each with its retries."""
+    if settings.narrator != "llm":
+        return settings.job_lease_seconds
+    worst = 2 * (settings.llm_max_retries + 1) * settings.llm_timeout_seconds + 30
+    return max(settings.job_lease_seconds, worst)
+
+
+def build_narrator(settings: Settings) -> Narrator:
+    """The narrator ``settings`` choose (``CDE_NARRATOR``)."""
+    if settings.narrator == "rules":
+        return RulesNarrator()
+    if not (settings.llm_base_url and settings.llm_model):  # Settings checks it too
+        raise ValueError("CDE_NARRATOR=llm needs CDE_LLM_BASE_URL and CDE_LLM_MODEL")
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    chat = OpenAIChat(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        api_key=key,
+        timeout_seconds=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        response_format=settings.llm_response_format,
+        breaker_failures=settings.llm_breaker_failures,
+        breaker_reset_seconds=settings.llm_breaker_reset_seconds,
+    )
+    return LlmNarrator(chat, default_instructions(settings.llm_instruction_file), __version__)
+
+
 def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) -> Container:
     settings = settings or Settings()
     policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
@@ -139,7 +185,13 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     if engine.dialect.name == "postgresql":
         jobs = ProcrastinateQueue(engine)
     else:
-        jobs = EmbeddedQueue(engine, utc_now, lease_seconds=settings.job_lease_seconds)
+        jobs = EmbeddedQueue(engine, utc_now, lease_seconds=_lease_seconds(settings))
+
+    def named_instructions(name: str) -> Instructions:
+        return load_instruction_file(
+            name, settings.instruction_dir, settings.custom_instructions_enabled
+        )
+
     claims = ClaimNames(
         tenant=settings.jwt_tenant_claim,
         user=settings.jwt_user_claim,
@@ -172,5 +224,14 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
             new_id,
             settings.max_batch_items,
             observe=observe_result,
+        ),
+        narration=NarrationService(
+            recommendations,
+            build_narrator(settings),
+            policy,
+            settings.zone,
+            jobs,
+            named_instructions,
+            observe=observe_narrative,
         ),
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -81,6 +81,42 @@ class Settings(BaseSettings):
     job_stalled_seconds: float = Field(
         10, gt=0, description="procrastinate: a worker silent this long is presumed dead."
     )
+
+    # --- narratives: the rules (default) or a language model ---------------------------------
+    narrator: Literal["rules", "llm"] = Field(
+        "rules", description="Who writes the 5C texts and the memo (docs/llm.md)."
+    )
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1."
+    )
+    llm_model: str | None = Field(None, description="Model name sent to the endpoint.")
+    llm_api_key: SecretStr | None = Field(None, description="API key (local servers: none).")
+    llm_timeout_seconds: float = Field(30, gt=0, le=600, description="Per call to the model.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries with backoff per call.")
+    llm_response_format: Literal["json_object", "json_schema", "none"] = Field(
+        "json_object", description="How JSON output is requested from the model."
+    )
+    llm_breaker_failures: int = Field(
+        5, ge=1, description="Failed calls in a row that open the circuit breaker."
+    )
+    llm_breaker_reset_seconds: float = Field(
+        60, gt=0, description="How long an open breaker stops calls to the model."
+    )
+    llm_instruction_file: Path | None = Field(
+        None, description="Default system-instruction file; default shipped."
+    )
+    llm_max_wait_seconds: float = Field(
+        60, ge=0, le=600, description="Longest `?wait=` a POST may ask for."
+    )
+    llm_stale_seconds: float = Field(
+        600, gt=0, description="A narrative still processing after this gets the rules one."
+    )
+
+    @model_validator(mode="after")
+    def _llm_complete(self) -> Settings:
+        if self.narrator == "llm" and not (self.llm_base_url and self.llm_model):
+            raise ValueError("CDE_NARRATOR=llm needs CDE_LLM_BASE_URL and CDE_LLM_MODEL")
+        return self
 
     @field_validator("api_tokens", "request_roles", "read_roles", "cors_origins", mode="before")
     @classmethod

@@ -21,7 +21,6 @@ from __future__ import annotations
 import copy
 import importlib.util
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -44,6 +43,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 import cde.service.batches as batches_module
+import pg  # tests/pg.py, put on sys.path by conftest.py
 from cde.adapters.db.tables import audit_log, batch_items, batches, jobs, recommendations
 from cde.bootstrap import Container, bootstrap
 from cde.entrypoints.http.app import create_app
@@ -223,38 +223,6 @@ def make_api(data_dir: Path, database_url: str | None) -> Iterator[MakeApi]:
         yield make
 
 
-class WorkerProcess:
-    """``cde worker`` as a process on a PostgreSQL database (procrastinate)."""
-
-    def __init__(self, url: str, cwd: Path, concurrency: int = 2) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("CDE_")}
-        env.update({"CDE_DATABASE_URL": url, "CDE_DATA_DIR": str(cwd / "data")})
-        env["PYTHONUNBUFFERED"] = "1"
-        self.log = cwd / f"worker-{uuid.uuid4().hex[:8]}.log"
-        self._out = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            [*CLI, "worker", "--concurrency", str(concurrency)],
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-        )
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self._out.close()
-
-
 @pytest.fixture
 def worker(db_kind: str, database_url: str | None, tmp_path: Path) -> Iterator[None]:
     """Jobs get worked: on SQLite by the API itself; on PostgreSQL by a ``cde worker``."""
@@ -262,7 +230,7 @@ def worker(db_kind: str, database_url: str | None, tmp_path: Path) -> Iterator[N
         yield
         return
     assert database_url is not None
-    started = WorkerProcess(database_url, tmp_path)
+    started = pg.WorkerProcess(database_url, tmp_path)
     try:
         yield
         assert started.proc.poll() is None, f"cde worker died:\n{started.output()}"

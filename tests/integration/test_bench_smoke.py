@@ -1,4 +1,5 @@
-"""``benchmarks/bench_engine.py --quick`` runs and prints its figures."""
+"""The benchmark scripts' ``--quick`` runs work and print their figures
+(``bench_engine.py`` here, ``bench_guard.py`` in ``test_bench_guard_smoke.py``)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,29 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "benchmarks" / "bench_engine.py"
 
 
-def test_quick_benchmark_prints_its_figures() -> None:
+def run_quick(script: str, timeout: float) -> str:
+    """Run ``benchmarks/<script> --quick``; its stdout, once it exited 0 without a traceback."""
     env = {k: v for k, v in os.environ.items() if k != "CDE_POLICY_FILE"}
     env["PYTHONIOENCODING"] = "utf-8"
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick"],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick"],
         capture_output=True,
         cwd=ROOT,
         env=env,
-        timeout=30,
+        timeout=timeout,
         check=False,
     )
     out = proc.stdout.decode("utf-8")
-    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
-    assert "Traceback" not in out + proc.stderr.decode("utf-8", "replace")
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in out + err
+    return out
+
+
+def test_quick_benchmark_prints_its_figures() -> None:
+    out = run_quick("bench_engine.py", timeout=30)
 
     evaluations = re.findall(r"evaluation: median\s+([\d.]+) µs\s+p90\s+([\d.]+) µs", out)
     floors = re.findall(r"floor:\s+median\s+([\d.]+) µs\s+p90\s+([\d.]+) µs", out)

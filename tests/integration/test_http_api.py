@@ -1008,6 +1008,7 @@ def test_health_and_ready_answer_200_when_all_is_well(client: Any) -> None:
         "status": "ok",
         "database": "ok",
     }
+    assert ready.json()["narrator"] == {"kind": "rules"}
 
 
 @pytest.mark.own_database  # on PostgreSQL it is dropped: not the module's shared one

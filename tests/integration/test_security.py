@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -1092,8 +1093,10 @@ def test_the_instruction_header_is_refused_unless_enabled(
 def instruction_client(make_client: Any, tmp_path: Path) -> Any:
     instr = tmp_path / "instr"
     (instr / "sub").mkdir(parents=True)
-    (instr / "ok.json").write_text('{"system": "Jawab singkat."}', "utf-8")
-    (instr / "sub" / "nested.json").write_text('{"system": "ok"}', "utf-8")
+    valid = orjson.loads(files("cde.instructions").joinpath("default.json").read_bytes())
+    (instr / "ok.json").write_bytes(orjson.dumps({**valid, "name": "singkat"}))
+    (instr / "sub" / "nested.json").write_bytes(orjson.dumps({**valid, "name": "nested"}))
+    (instr / "unfit.json").write_text('{"system": "not an instruction file"}', "utf-8")
     (instr / "list.json").write_text('["not", "an", "object"]', "utf-8")
     (instr / "broken.json").write_text("{not json", "utf-8")
     (instr / "notes.txt").write_text('{"system": "txt"}', "utf-8")
@@ -1136,6 +1139,7 @@ def test_an_instruction_file_inside_the_directory_is_accepted(
         ("ok.json.txt", "only .json"),
         ("sub", "only .json"),
         ("list.json", "must hold a JSON object"),
+        ("unfit.json", "schema_version: Field required"),
         ("broken.json", "not valid JSON"),
         ("missing.json", "no such instruction file"),
         ("OK.json", "no such instruction file"),  # no case folding onto ok.json

@@ -6,6 +6,7 @@ stderr); 2 a usage problem (unreadable file, bad option, invalid policy file).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -24,15 +25,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cde import __version__
 from cde.adapters.db.engine import schema_lock
-from cde.bootstrap import Container, bootstrap, new_id
-from cde.domain.application import InvalidApplicationError
-from cde.domain.engine import evaluate
+from cde.bootstrap import Container, bootstrap, build_narrator, new_id
+from cde.domain.application import InvalidApplicationError, parse_application
+from cde.domain.evaluation import Evaluation, assess
+from cde.domain.result import result_object
 from cde.domain.text import Lang, rupiah
 from cde.entrypoints.cli_schedule import schedule_command
 from cde.logging_setup import logging_config
 from cde.policies import Policy, PolicyError, default_policy, load_policy
 from cde.service.audit import verify as verify_chain
 from cde.service.batch import run_batch
+from cde.service.instructions import InstructionFileError, default_instructions
+from cde.service.narrator import with_narration
 from cde.service.recommendations import SERVICE_ENABLED
 from cde.service.tenants import TenantError
 from cde.settings import Settings
@@ -132,11 +136,27 @@ def evaluate_command(
     lang: LangOption = "id",
     policy: PolicyOption = None,
     today: TodayOption = None,
+    narrator: Annotated[
+        str | None,
+        typer.Option(
+            "--narrator",
+            help="rules or llm (default: CDE_NARRATOR). llm asks the model configured by "
+            "CDE_LLM_BASE_URL/CDE_LLM_MODEL and checks its texts with the grounding guard.",
+        ),
+    ] = None,
+    instructions: Annotated[
+        Path | None,
+        typer.Option(
+            "--instructions", help="A system-instruction file for the llm narrator (docs/llm.md)."
+        ),
+    ] = None,
 ) -> None:
     """Evaluate one loan application and print the result object (or the memo)."""
     language = _lang(lang)
     if output_format not in ("json", "markdown"):
         raise _usage(f"--format must be json or markdown, not {output_format!r}")
+    if narrator not in (None, "rules", "llm"):
+        raise _usage(f"--narrator must be rules or llm, not {narrator!r}")
     chosen = _policy(policy)
     day = _today(today)
     body = _read_input(file)
@@ -145,19 +165,52 @@ def evaluate_command(
     except orjson.JSONDecodeError as exc:
         raise _usage(f"{file} is not valid JSON: {exc}") from None
     try:
-        result = evaluate(raw, policy=chosen, today=day, lang=language)
+        ev = assess(parse_application(raw), chosen, day)
     except InvalidApplicationError as exc:
         title = "Data permohonan tidak valid:" if language == "id" else "Invalid application:"
         err.print(f"[bold red]{title}[/]", highlight=False)
         for e in exc.errors:
             err.print(f"  [bold]{e.field}[/]: {e.message(language)}", highlight=False)
         raise typer.Exit(1) from None
+    result = result_object(ev, language)
+    if (narrator or _settings().narrator) == "llm" or instructions is not None:
+        result = _narrated(ev, result, language, instructions)
     out = sys.stdout.buffer
     if output_format == "markdown":
         out.write(result["analytic"].encode("utf-8") + b"\n")
     else:
         out.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
     out.flush()
+
+
+def _narrated(
+    ev: Evaluation, rules: dict[str, Any], lang: Lang, instructions: Path | None
+) -> dict[str, Any]:
+    """The result with the LLM narrator's texts (or the rules ones, and why, on stderr)."""
+    logging.getLogger("cde.narrator").setLevel(logging.ERROR)  # reported below instead
+    settings = _settings().model_copy(update={"narrator": "llm"})
+    if not (settings.llm_base_url and settings.llm_model):
+        raise _usage("the llm narrator needs CDE_LLM_BASE_URL and CDE_LLM_MODEL")
+    try:
+        chosen = default_instructions(instructions) if instructions else None
+        narration = build_narrator(settings).narrate(ev, rules, lang, chosen)
+    except InstructionFileError as exc:
+        raise _usage(str(exc)) from None
+    report = narration.report
+    if narration.source != "llm":
+        err.print(
+            f"[yellow]LLM narrative not used ({report.get('fallback_reason')}); "
+            "the rules narrative is printed.[/]",
+            highlight=False,
+        )
+    for n, attempt in enumerate(report.get("attempts", []), 1):
+        for v in attempt.get("violations", []):
+            said = f"\u201c{v['text']}\u201d"
+            err.print(
+                f"  attempt {n}: {v['kind']} in {v['field']}: {said} — {v['detail']}",
+                highlight=False,
+            )
+    return with_narration(rules, narration)
 
 
 @app.command("batch")
@@ -256,7 +309,10 @@ def _settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"CDE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+            f"CDE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            if e["loc"]
+            else str(e["msg"]).removeprefix("Value error, ")
+            for e in exc.errors()
         )
         raise _usage(f"invalid settings: {problems}") from None
 
@@ -264,7 +320,7 @@ def _settings() -> Settings:
 def _container(settings: Settings) -> Container:
     try:
         return bootstrap(settings)
-    except PolicyError as exc:
+    except (PolicyError, InstructionFileError) as exc:
         raise _usage(str(exc)) from None
     except SQLAlchemyError as exc:
         raise _usage(f"cannot open the database {settings.effective_database_url}: {exc}") from None
@@ -352,8 +408,9 @@ def worker_command(
         int, typer.Option(help="Jobs run at once in this process.", min=1, max=32)
     ] = 1,
 ) -> None:
-    """Work background jobs (portfolio batches): procrastinate on PostgreSQL, the embedded
-    queue on SQLite. Add as many as needed, on any machine that reaches the database."""
+    """Work background jobs (portfolio batches, LLM narratives): procrastinate on
+    PostgreSQL, the embedded queue on SQLite. Add as many as needed, on any machine that
+    reaches the database (with the same CDE_LLM_* settings as the API)."""
     import logging.config
     import signal
 

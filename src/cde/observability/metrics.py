@@ -7,6 +7,9 @@ The metrics (see ``docs/operations.md``):
   matched — never the raw path, so the number of series stays bounded);
 * ``cde_http_request_duration_seconds{route,method}`` — time to answer, 1 ms to 5 s buckets;
 * ``cde_decisions_total{outcome,grade}`` — decisions made (:func:`observe_decision`);
+* ``cde_narratives_total{source,reason}`` — narratives finished on the LLM narrator's path:
+  ``source`` ``llm`` or ``rules``, ``reason`` why the rules one was served (``guard``,
+  ``timeout``, ``circuit_open``, … or ``none``) (:func:`observe_narrative`);
 * ``cde_jobs_queued`` — background jobs waiting, computed when scraped from the source
   given to :func:`set_queue_depth_source` (absent while there is none, or when it fails);
 * ``cde_job_duration_seconds{kind,outcome}`` — background jobs run (:func:`observe_job`).
@@ -58,6 +61,7 @@ __all__ = [
     "metrics_response",
     "observe_decision",
     "observe_job",
+    "observe_narrative",
     "observe_request",
     "observe_result",
     "prepare_multiprocess_dir",
@@ -98,6 +102,12 @@ JOB_DURATION = Histogram(
     ["kind", "outcome"],
     buckets=JOB_BUCKETS,
 )
+NARRATIVES = Counter(
+    "cde_narratives_total",
+    "Narratives written by the LLM narrator's path, by the source served and why not the "
+    "model's (reason `none` when the model's text was served).",
+    ["source", "reason"],
+)
 QUEUE_DEPTH_NAME = "cde_jobs_queued"
 QUEUE_DEPTH_HELP = "Background jobs waiting to run (counted when scraped)."
 
@@ -135,6 +145,13 @@ def observe_job(kind: str, outcome: str, seconds: float) -> None:
     """One background job run: ``kind`` its task (a bounded set of names), ``outcome``
     e.g. ``succeeded``, ``failed`` or ``retried``."""
     JOB_DURATION.labels(kind=kind, outcome=outcome).observe(seconds)
+
+
+def observe_narrative(report: Mapping[str, Any]) -> None:
+    """One narrative finished: ``report`` is the result's ``narrative`` object."""
+    NARRATIVES.labels(
+        source=str(report.get("source", "rules")), reason=str(report.get("fallback_reason", "none"))
+    ).inc()
 
 
 # --- the queue depth, computed when scraped ----------------------------------------------------

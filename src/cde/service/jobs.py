@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-__all__ = ["BATCH_CHUNK", "JobQueue"]
+__all__ = ["BATCH_CHUNK", "NARRATE", "JobQueue"]
 
 BATCH_CHUNK = "batch_chunk"  # args: batch_id, first, last (item sequence numbers)
+NARRATE = "narrate"  # args: record_id, instructions (a file name or None)
 
 
 class JobQueue(Protocol):

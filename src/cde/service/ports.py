@@ -95,6 +95,13 @@ class RecommendationRepository(Protocol):
     ) -> Page:
         """Newest first."""
 
+    def finish(self, record_id: str, result: str) -> bool:
+        """Store the final result of a ``processing`` record and mark it ``success``;
+        False (and nothing changed) when it is not processing any more."""
+
+    def processing_before(self, before: datetime, limit: int) -> tuple[str, ...]:
+        """Ids of records still ``processing`` that were created before ``before``."""
+
     def ping(self) -> None:
         """Raise if the storage cannot be reached."""
 

@@ -76,9 +76,12 @@ class Recommender:
         *,
         tenant_id: str = "default",
         record_id: str | None = None,
+        processing: bool = False,
     ) -> Recommended:
         """Evaluate, then store while spending one unit of the tenant's quota in the same
-        transaction; answer once committed.
+        transaction; answer once committed. With ``processing`` the record is stored as
+        ``processing`` (a narrator writes its narrative later; the stored result already
+        holds the rules one).
 
         Raises InvalidApplicationError for unreadable input and QuotaExhaustedError when
         the quota is used up; in both cases nothing is stored or spent.
@@ -92,7 +95,7 @@ class Recommender:
             created_at=now,
             loan_id=str(raw["loan_id"]),
             customer_id=str(raw["customer_id"]),
-            status="success",
+            status="processing" if processing else "success",
             payload=body.decode("utf-8"),
             result=orjson.dumps(result).decode("utf-8"),
             error=None,

@@ -142,6 +142,27 @@ class SqlRecommendations:
             total=int(total),
         )
 
+    def finish(self, record_id: str, result: str) -> bool:
+        t = recommendations.c
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(recommendations)
+                .where(t.id == record_id, t.status == "processing")
+                .values(status="success", result=result)
+            ).rowcount
+        return bool(changed)
+
+    def processing_before(self, before: datetime, limit: int) -> tuple[str, ...]:
+        t = recommendations.c
+        query = (
+            select(t.id)
+            .where(t.status == "processing", t.created_at < before)
+            .order_by(t.created_at)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return tuple(str(i) for i in conn.execute(query).scalars())
+
     def ping(self) -> None:
         with self._engine.connect() as conn:
             conn.execute(select(1)).scalar_one()

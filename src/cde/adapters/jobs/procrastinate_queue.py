@@ -17,7 +17,7 @@ import procrastinate
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from cde.service.jobs import BATCH_CHUNK
+from cde.service.jobs import BATCH_CHUNK, NARRATE
 
 __all__ = ["ProcrastinateQueue", "conninfo_from_url", "make_app", "run_worker"]
 
@@ -38,17 +38,24 @@ def make_app(url: str) -> procrastinate.App:
         connector=procrastinate.PsycopgConnector(conninfo=conninfo_from_url(url))
     )
 
-    @app.task(
-        name=BATCH_CHUNK,
-        retry=procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2),
-    )
+    retry = procrastinate.RetryStrategy(max_attempts=8, exponential_wait=2)
+
+    @app.task(name=BATCH_CHUNK, retry=retry)
     def batch_chunk(batch_id: str, first: int, last: int) -> None:
-        handler = _HANDLER.get("handler")
-        if handler is None:
-            raise RuntimeError("no job handler registered in this process")
-        handler(BATCH_CHUNK, {"batch_id": batch_id, "first": first, "last": last})
+        _handle(BATCH_CHUNK, {"batch_id": batch_id, "first": first, "last": last})
+
+    @app.task(name=NARRATE, retry=retry)
+    def narrate(record_id: str, instructions: str | None = None) -> None:
+        _handle(NARRATE, {"record_id": record_id, "instructions": instructions})
 
     return app
+
+
+def _handle(kind: str, args: dict[str, Any]) -> None:
+    handler = _HANDLER.get("handler")
+    if handler is None:
+        raise RuntimeError("no job handler registered in this process")
+    handler(kind, args)
 
 
 class ProcrastinateQueue:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Annotated, Any, Literal
@@ -48,7 +50,8 @@ from cde.observability.routes import router as metrics_router
 from cde.service.auth import Principal
 from cde.service.batches import BatchError, BatchProgress
 from cde.service.idempotency import IdempotencyConflictError
-from cde.service.instructions import InstructionFileError, resolve_instruction_file
+from cde.service.instructions import InstructionFileError, load_instruction_file
+from cde.service.narration import public_result
 from cde.service.ports import Caller, QuotaExhaustedError, Recommendation
 from cde.settings import Settings
 
@@ -375,13 +378,25 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             }
         },
     )
-    async def recommend(request: Request, principal: Principal = Depends(may_request)) -> Response:
+    async def recommend(
+        request: Request,
+        principal: Principal = Depends(may_request),
+        wait: Annotated[
+            float,
+            Query(
+                ge=0,
+                le=600,
+                description="With the LLM narrator: wait up to this many seconds for the "
+                "narrative before answering `processing` (capped by CDE_LLM_MAX_WAIT_SECONDS).",
+            ),
+        ] = 0,
+    ) -> Response:
         lang = language(request.headers.get("accept-language"))
         settings_ = c().settings
         instruction = request.headers.get("x-cde-custom-system-instruction-file")
         if instruction is not None:
             try:
-                resolve_instruction_file(
+                load_instruction_file(
                     instruction, settings_.instruction_dir, settings_.custom_instructions_enabled
                 )
             except InstructionFileError as exc:
@@ -424,10 +439,37 @@ def create_app(container: Container | None = None, settings: Settings | None = N
 
         def created(record_id: str, status: str, result: Any) -> Response:
             _set_state(request, record_id=record_id)
-            data = {"id": record_id, "status": status, **result}
+            data = {"id": record_id, "status": status, **public_result(status, result)}
             return _success(200, data, "created", lang)
 
-        def work() -> Response:
+        def narrated(record: Recommendation, result: dict[str, Any]) -> Deferred:
+            """Defer the narrative; the answer waits for it (below) up to ``wait`` s."""
+            try:
+                c().narration.defer(record.id, instruction)
+            except Exception:  # the stale sweep gives it the rules narrative later
+                log.exception("deferring the narrative of %s failed", record.id)
+            return Deferred(record, result)
+
+        def finished(record_id: str) -> Response | None:
+            latest = c().recommender.get(record_id)
+            if latest is None or latest.status == "processing" or not latest.result:
+                return None
+            return created(latest.id, latest.status, orjson.loads(latest.result))
+
+        async def waited(deferred: Deferred) -> Response:
+            """Poll the record until its narrative is written or ``wait`` runs out, without
+            holding a worker thread while asleep."""
+            deadline = time.monotonic() + min(wait, settings_.llm_max_wait_seconds)
+            pause = 0.02
+            while (left := deadline - time.monotonic()) > 0:
+                await anyio.sleep(min(pause, left))
+                pause = min(pause * 1.5, 0.25)
+                done = await anyio.to_thread.run_sync(finished, deferred.record.id)
+                if done is not None:
+                    return done
+            return created(deferred.record.id, deferred.record.status, deferred.result)
+
+        def work() -> Response | Deferred:
             record_id = None
             if key is not None:
                 digest = (
@@ -447,14 +489,11 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     return _fail(409, msg, msg)
                 if claim.record is not None:
                     _set_state(request, audit_outcome="idempotent_replay")
-                    stored = (
-                        orjson.Fragment(claim.record.result.encode())
-                        if claim.record.result
-                        else None
-                    )
-                    result = orjson.loads(orjson.dumps(stored)) if stored is not None else {}
+                    stored = claim.record.result
+                    result = orjson.loads(stored) if stored else {}
                     return created(claim.record.id, claim.record.status, result)
                 record_id = claim.record_id
+            deferred = c().narration.deferred
             try:
                 done = c().recommender.recommend(
                     body,
@@ -463,6 +502,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     lang,
                     tenant_id=tenant_id,
                     record_id=record_id,
+                    processing=deferred,
                 )
             except InvalidApplicationError as exc:
                 if key is not None and record_id is not None:
@@ -496,9 +536,12 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     f"request id {_request_id(request)}; record {record.id}",
                 )
             observe_result(done.result)
+            if deferred:
+                return narrated(done.record, done.result)
             return created(done.record.id, done.record.status, done.result)
 
-        return await anyio.to_thread.run_sync(work)
+        answer = await anyio.to_thread.run_sync(work)
+        return await waited(answer) if isinstance(answer, Deferred) else answer
 
     @app.get(
         "/kocek/cde/credit-recommendation/{record_id}",
@@ -728,6 +771,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
                     "depth": depth,
                     "in_process": c().worker is not None,
                 },
+                # informational: a provider that is down never makes the service unready
+                # (the rules narrative is served); the circuit is this process's view
+                "narrator": c().narration.narrator.describe(),
             },
         )
 
@@ -798,12 +844,25 @@ def _batch_view(progress: BatchProgress, zone: ZoneInfo) -> dict[str, Any]:
     return view
 
 
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A recommendation stored as ``processing`` whose narrative a job is writing."""
+
+    record: Recommendation
+    result: dict[str, Any]
+
+
 def _detail(record: Recommendation, zone: ZoneInfo) -> dict[str, Any]:
+    result: Any = None
+    if record.result and record.status == "processing":
+        result = public_result(record.status, orjson.loads(record.result))
+    elif record.result:
+        result = orjson.Fragment(record.result.encode("utf-8"))
     return {
         "id": record.id,
         "status": record.status,
         "date": _words(record.created_at, zone),
         "datetime": _iso(record.created_at),
         "payload": orjson.Fragment(record.payload.encode("utf-8")),
-        "result": orjson.Fragment(record.result.encode("utf-8")) if record.result else None,
+        "result": result,
     }

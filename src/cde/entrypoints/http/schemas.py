@@ -54,14 +54,25 @@ class CreatedData(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="allow")
     id: str
     status: Literal["success", "processing", "fail"]
-    five_c: FiveC = Field(alias="5c")
-    recommendation: Recommendation
+    five_c: FiveC | None = Field(
+        None, alias="5c", description="Absent while `status` is `processing`."
+    )
+    recommendation: Recommendation | None = Field(
+        None, description="Absent while `status` is `processing`."
+    )
     decision: dict[str, Any]
     assessment: dict[str, Any]
     data_quality: list[dict[str, Any]]
-    analytic: str
+    analytic: str | None = Field(None, description="Absent while `status` is `processing`.")
     policy: dict[str, str]
-    narrative_source: Literal["rules", "llm"]
+    narrative_source: Literal["rules", "llm"] | None = Field(
+        None, description="Absent while `status` is `processing`."
+    )
+    narrative: dict[str, Any] | None = Field(
+        None,
+        description="With the LLM narrator: model, instruction file, the grounding guard's "
+        "findings per attempt, and `fallback_reason` when the rules narrative was served.",
+    )
     engine_version: str
 
 
