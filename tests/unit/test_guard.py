@@ -366,3 +366,104 @@ def test_more_names_and_occupations() -> None:
     assert kinds("Usia tercatat 40 tahun, tetapi menurut tanggal lahir usianya 42 tahun.") == set()
     assert "occupation" in kinds("Sehari-hari anggota melaut mencari ikan.", field="character")
     assert "occupation" in kinds("He drives a truck for a living.", lang="en", field="character")
+
+
+# --- a true figure in the wrong role ----------------------------------------------------------
+
+
+def test_the_income_named_must_be_the_members() -> None:
+    # the seed: income Rp 300.000–500.000 a month; Rp 5.000.000 is another engine fact
+    assert "number" in kinds("Penghasilan bulanan anggota sekitar Rp 5 juta.")
+    assert "number" in kinds("The member earns around IDR 5 million a month.", lang="en")
+    assert kinds("Penghasilan Rp 300–500 ribu per bulan, dihitung Rp 300 ribu.") == set()
+    assert kinds("Penghasilan setahun sekitar Rp 3,6 juta.") == set()  # 12 × the low end
+    # another amount named after the income is not the income
+    assert kinds("Penghasilan tersebut tidak menutup angsuran berjalan Rp 12,7 juta.") == set()
+    assert kinds("Sisa penghasilan -Rp 12.888.704 sebulan.") == set()
+    assert (
+        kinds("Income minus expenses and current instalments leaves -IDR 12.9m.", lang="en")
+        == set()
+    )
+
+
+def test_the_repayment_capacity_named_must_be_the_engines() -> None:
+    both = "gen011_plafon_and_tenor"  # income left Rp 3,1 juta, capacity Rp 1,86 juta
+    assert "number" in kinds("A repayment capacity of IDR 3.1m.", both, "en")
+    assert "number" in kinds("Kemampuan bayar anggota Rp 3,1 juta per bulan.", both)
+    assert kinds("Kemampuan bayar Rp 1,86 juta (60% dari sisa Rp 3,1 juta).", both) == set()
+    assert kinds(
+        "Income left of IDR 3.1m gives a repayment capacity of IDR 1.86m.", both, "en"
+    ) == (set())
+
+
+def test_a_deficit_named_must_be_the_engines() -> None:
+    short = "gen072_decline_capacity"  # short by Rp 563.968 (Rp 1.603.106 after the new one)
+    assert "number" in kinds("Sisa penghasilan minus Rp 1.039.138 per bulan.", short)
+    assert "number" in kinds("A monthly shortfall of IDR 1,039,138.", short, "en")
+    assert kinds("Sisa penghasilan minus Rp 563.968 per bulan.", short) == set()
+    assert kinds("Setelah angsuran baru, defisit Rp 1,6 juta sebulan.", short) == set()
+    assert kinds("Leaves –Rp 563.968 a month.", short, "en") == set()
+    # "A minus B" is arithmetic, and a range's dash no sign
+    assert kinds("Rp 7,5 juta minus Rp 3,7 juta pengeluaran.", short) == set()
+    assert kinds("Pengeluaran Rp 3 – 3,7 juta sebulan.", short) == set()
+    approved = "gen017_reduced_plafon"  # nothing is negative
+    assert "number" in kinds("A deficit of IDR 488,298 a month.", approved, "en")
+
+
+def test_the_number_of_active_loans_must_be_the_engines() -> None:
+    # the seed: 31 loans on record, 18 active; the policy allows 3
+    assert "number" in kinds("31 pinjaman, 5 di antaranya masih aktif.", field="character")
+    assert "number" in kinds("The member has 31 active loans.", lang="en", field="character")
+    assert "number" in kinds("Pinjaman aktif: 5.", field="character")
+    assert kinds("31 pinjaman, 18 di antaranya masih aktif.", field="character") == set()
+    assert kinds("18 of his 31 loans are still active.", lang="en", field="character") == set()
+    assert kinds("18 active loans, above the limit of 3.", lang="en", field="character") == set()
+    assert kinds("Maksimal 3 pinjaman aktif menurut kebijakan.", field="character") == set()
+    assert kinds("More than 3 active loans.", lang="en", field="character") == set()
+
+
+def test_the_dsr_limit_in_another_clause_does_not_excuse_the_dsr() -> None:
+    tenor = "gen023_tenor_extended"  # DSR 53.1% with the recommended loan; limit 50%
+    text = "IDR 4.19m in existing instalments; the member's DSR stands at 50%."
+    assert "number" in kinds(text, tenor, "en")
+    assert kinds("Existing instalments IDR 4.19m; the DSR is 53.1%.", tenor, "en") == set()
+
+
+def test_the_instalment_with_the_recommended_terms_is_the_recommended_loans() -> None:
+    reduced = "gen017_reduced_plafon"  # Rp 74 juta asked (Rp 2,5 juta a month); Rp 14,4 juta
+    text = "Disetujui dengan syarat: Rp 14,4 juta selama 45 bulan dengan angsuran Rp 2,5 juta."
+    assert "number" in kinds(text, reduced, field="analytic")
+    text = "Disetujui dengan syarat: Rp 14,4 juta selama 45 bulan dengan angsuran Rp 488.298."
+    assert kinds(text, reduced, field="analytic") == set()
+    text = "Plafon diturunkan dari Rp 74 juta (angsuran Rp 2,5 juta) menjadi Rp 14,4 juta."
+    assert kinds(text, reduced, field="analytic") == set()
+    text = "Angsuran turun dari Rp 2,5 juta menjadi Rp 488 ribu dengan plafon Rp 14,4 juta."
+    assert kinds(text, reduced, field="analytic") == set()
+
+
+def test_a_term_in_whole_years_is_exact_unless_hedged() -> None:
+    extended = "gen023_tenor_extended"  # 18 months recommended
+    assert "tenure" in kinds("Tenor diperpanjang menjadi 2 tahun.", extended)
+    assert "tenure" in kinds("The term is extended to 1 year.", extended, "en")
+    assert kinds("Tenor diperpanjang menjadi 1,5 tahun.", extended) == set()
+    assert kinds("Tenor diperpanjang menjadi sekitar 2 tahun (18 bulan).", extended) == set()
+    assert kinds("The term is extended to one and a half years.", extended, "en") == set()
+
+
+def test_a_name_without_an_honorific_is_caught() -> None:
+    unnamed = "gen039_no_gender_no_age"  # named "siti" on the form; the model is never told
+    assert "name" in kinds("Andi Pratama, a trader, has no active loans.", unnamed, "en")
+    assert "name" in kinds("Andi Pratama has been a member since 2024.", unnamed, "en")
+    assert "name" in kinds("Anggota bernama Andi mengajukan pinjaman.", unnamed)
+    assert "name" in kinds("Siti Aminah adalah anggota sejak 2024.", unnamed)
+    # the engine's own capitalised words are no names
+    assert kinds("Sertifikat Tanah is a strong collateral.", lang="en", field="collateral") == set()
+    assert kinds("Modal Kerja, a productive purpose.", "gen011_plafon_and_tenor", "en") == set()
+
+
+def test_a_cut_by_the_complement_of_a_percentage_is_the_same_figure() -> None:
+    both = "gen011_plafon_and_tenor"  # the Beat's tax is unpaid: × 80%
+    text = "The Beat's unpaid tax cuts it by a further 20%."
+    assert kinds(text, both, "en", field="collateral") == set()
+    assert "number" in kinds("The Beat's unpaid tax cuts it by 35%.", both, "en", "collateral")
+    assert "number" in kinds("The Beat counts for 20%.", both, "en", "collateral")

@@ -44,58 +44,11 @@ HOLDOUT_MISCLASSIFIED: dict[str, str] = {}
 # Cases of holdout2.json (the blind set) the guard misclassifies: case id -> why. Diagnosed from
 # the behaviour only (what the text says against what the guard reported), without reading the
 # guard. First run: 41/42 faithful passed, 32/62 unfaithful caught as their kind (39/62
-# refused at all); the guard was then fixed for 22 of the 31, so the set is no longer blind.
-_ROLE = "the value is an engine fact, only not this one: apparently any known value passes"
-_AS_NUMBER = "refused, but only as an unknown figure (number), not as"
-HOLDOUT2_MISCLASSIFIED: dict[str, str] = {
-    # a faithful text refused
-    "h2-g11-f-04": (
-        "wrongly refused: 'the Beat's unpaid tax cuts it by a further 20%' restates the engine's"
-        " x 80% (tax unpaid) as a 20% cut; the guard reported number '20%' (no engine fact has"
-        " this value): the complement of a stated percentage is not accepted"
-    ),
-    # number: a true figure in the wrong role, or an invented one that passes
-    "h2-seed-u-02": (
-        "missed: invented income 'around IDR 5 million' (recorded Rp 300k-500k) passed;"
-        " Rp 5.000.000 appears elsewhere in the facts (Avanza value x 50% in a data-quality"
-        " note), apparently enough for the guard whatever the figure is said to be"
-    ),
-    "h2-seed-u-08": (
-        "missed: '31 pinjaman, 5 di antaranya masih aktif' (the engine found 18 active) passed:"
-        " a small count was not checked against the number of active loans"
-    ),
-    "h2-g17-u-05": (
-        f"missed: the recommended loan given 'angsuran sekitar Rp 2,5 juta' (Rp 488.298; 2,5 juta"
-        f" is the requested instalment); {_ROLE}"
-    ),
-    "h2-g23-u-03": (
-        f"missed: 'the member's DSR stands at 50%' is the policy limit given as the member's DSR"
-        f" (53.1%); {_ROLE}"
-    ),
-    "h2-g11-u-05": (
-        f"missed: 'a repayment capacity of IDR 3.1m' is the disposable income given as the"
-        f" repayment capacity (IDR 1.86m); {_ROLE}"
-    ),
-    "h2-g72-u-08": (
-        f"missed: 'minus Rp 1.039.138 per bulan' is the requested instalment given as the"
-        f" monthly deficit (-Rp 563.968); {_ROLE}"
-    ),
-    # outcome: indirect wording not read as a decision
-    # plafon
-    # tenure
-    "h2-g23-u-01": (
-        "missed: 'tenor diperpanjang menjadi 2 tahun' (18 months): the term is now compared with"
-        " the recommended one, but 18 months is 1,5 years, which '2 tahun' covers at its written"
-        " precision (a whole year)"
-    ),
-    # age
-    # occupation
-    # name
-    "h2-g39-u-11": (
-        "missed: 'Andi Pratama, a trader, ...' (recorded 'siti') passed: a full name without an"
-        " honorific is not recognised as a name"
-    ),
-}
+# refused at all); the guard was then fixed for 22 of the 31, and in a later session for the
+# last 9 (a true figure in the wrong role: income, repayment capacity, deficit, active
+# loans, the DSR limit, the requested instalment with the recommended terms; a term in
+# whole years; a name without an honorific; a cut by the complement of a percentage).
+HOLDOUT2_MISCLASSIFIED: dict[str, str] = {}
 
 
 def _params(cases: list[guard_cases.Case], misclassified: dict[str, str]) -> list[object]:

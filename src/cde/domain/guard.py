@@ -91,6 +91,11 @@ class Grounds:
     age_limits: frozenset[int]  # the policy's minimum age and age at maturity
     occupation: str | None
     gender: Gender | None
+    incomes: tuple[Decimal, ...] = ()  # the member's stated income, a month and a year
+    capacities: tuple[Decimal, ...] = ()  # the repayment capacity / affordable instalment
+    deficits: tuple[Decimal, ...] = ()  # what the member is short each month (as amounts)
+    active_loans: int | None = None
+    known_words: frozenset[str] = frozenset()  # words of the engine's memo, not the name
 
     @cached_property
     def sorted_values(self) -> dict[FactKind, list[Decimal]]:
@@ -228,7 +233,24 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
     at_maturity = at_maturity if isinstance(at_maturity, int) and f.age is not None else None
     ages = {*limits, *(a for a in (f.age, at_maturity) if a is not None)}
     facts += [Fact(Decimal(a), "years") for a in ages]
-    dsr = ev.assessed["capacity"].metrics.get("dsr_pct")
+    capacity = ev.assessed["capacity"].metrics
+    dsr = capacity.get("dsr_pct")
+    # the income as stated a month, and the year's the engine relates the plafon to
+    incomes = [Decimal(f.income_low), Decimal(f.income_high), Decimal(f.income_low) * 12]
+    facts.append(Fact(incomes[2], "money"))
+    capacities = [
+        Decimal(str(v))
+        for k in ("repayment_capacity", "affordable_installment")
+        if isinstance(v := capacity.get(k), int | float | Decimal)
+    ]
+    deficits = [
+        -Decimal(str(v))
+        for v in capacity.values()
+        if isinstance(v, int | float | Decimal) and not isinstance(v, bool) and v < 0
+    ]
+    active = ev.assessed["character"].metrics.get("active_loans")
+    name = {w.lower() for w in _WORD.findall(ev.application.character.name or "")}
+    memo_words = {w.lower() for w in _WORD.findall(str(rules.get("analytic", "")))}
     return Grounds(
         facts=tuple(dict.fromkeys(facts)),
         money_ranges=frozenset(ranges),
@@ -247,6 +269,11 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         age_limits=frozenset(limits),
         occupation=ev.application.character.occupation,
         gender=ev.application.character.gender,
+        incomes=tuple(incomes),
+        capacities=tuple(capacities),
+        deficits=tuple(deficits),
+        active_loans=active if isinstance(active, int) and not isinstance(active, bool) else None,
+        known_words=frozenset(memo_words - name),
     )
 
 
@@ -329,6 +356,22 @@ def _ranges(text: str, mentions: list[Mention]) -> list[tuple[Mention, Mention]]
         for a, b in pairwise(mentions)
         if a.kind == b.kind and a.value < b.value and _RANGE_GAP.fullmatch(text, a.end, b.start)
     ]
+
+
+_CUT = re.compile(
+    r"\b(?:cuts?|cutting|reduc(?:es|ed|ing|tion)|lowers?|lowered|discount(?:s|ed)?|haircut|"
+    r"potong(?:an|annya)?|dipotong|memotong|mengurangi|dikurangi|berkurang|pengurangan|diskon|"
+    r"turun)\b[^.;\d]{0,25}$",
+    re.IGNORECASE,
+)
+
+
+def _complement(text: str, m: Mention, g: Grounds) -> bool:
+    """``cuts it by a further 20%`` for the engine's ``x 80%``: a cut by the complement of
+    a percentage the engine applies."""
+    if m.kind != "percent" or not _CUT.search(text, max(0, m.start - 40), m.start):
+        return False
+    return any(v < 100 and _close(m, 100 - v) for v in g.sorted_values["percent"])
 
 
 def _grounded(m: Mention, g: Grounds) -> bool:
@@ -521,6 +564,15 @@ _NAMED = re.compile(
     r"\b(?:Bapak|Pak|Ibu|Bu|Tuan|Nyonya|Saudara|Saudari|Sdr\.?|Sdri\.?|Mr\.?|Mrs\.?|Ms\.?|"
     r"Miss)\s+((?-i:[A-Z][a-z]+|[A-Z](?=\s+[A-Z][a-z]+)))"
 )
+# A capitalised name with no honorific, said of a person: "Andi Pratama, a trader, …",
+# "Andi Pratama has been a member …", "anggota bernama Andi".
+_PERSON = re.compile(
+    r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})(?=\s*,\s*(?:a|an|seorang)\s|\s+(?:is|was|has\s+been|"
+    r"adalah|merupakan|telah\s+menjadi|sudah\s+menjadi|menjadi)\s+(?:a|an|seorang|anggota|member)\b)"
+)
+_NAMED_AS = re.compile(
+    r"\b(?:[Nn]amed|[Cc]alled|[Bb]ernama|[Aa]tas\s+nama|a\.n\.)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"
+)
 _NOT_NAMES = frozenset(
     {"Anggota", "Pemohon", "Debitur", "Nasabah", "Kota", "Member", "Applicant", "Borrower"}
     | {"Rp", "Yang", "The", "Ini", "Itu"}
@@ -709,6 +761,68 @@ def _terms_problems(
     _term_problems(
         field, sentence, start, terms, _TENOR_CUE, g.tenure, g.requested_tenure, "tenure", out
     )
+    if g.installment != g.requested_installment:
+        _instalment_problems(field, sentence, start, mentions, g, out)
+
+
+_NOT_THESE_TERMS = re.compile(
+    r"\b(?:dari|from|instead|bukan|rather|compared|dibanding\w*|semula|originally|initially)\b",
+    re.IGNORECASE,
+)
+
+
+def _instalment_problems(
+    field: str, sentence: str, start: int, mentions: list[Mention], g: Grounds, out: list[Violation]
+) -> None:
+    """In a sentence giving the recommended terms, the instalment that follows them is the
+    recommended loan's, not the requested one's (``Rp 14,4 juta selama 45 bulan dengan
+    angsuran Rp 2,5 juta`` when Rp 2,5 juta is the instalment of the Rp 74 juta asked for)."""
+
+    def recommended(m: Mention) -> bool:
+        if m.kind == "money":
+            return g.plafon != g.requested_plafon and _close(m, Decimal(g.plafon))
+        if m.kind in ("months", "years"):
+            return g.tenure != g.requested_tenure and _in_months(m, g.tenure)
+        return False
+
+    def requested(m: Mention) -> bool:
+        if m.kind == "money":
+            return g.plafon != g.requested_plafon and _close(m, Decimal(g.requested_plafon))
+        if m.kind in ("months", "years"):
+            return g.tenure != g.requested_tenure and _in_months(m, g.requested_tenure)
+        return False
+
+    for cue in _INSTALMENT_CUE.finditer(sentence):
+        at = start + cue.end()
+        said = next((m for m in mentions if m.kind == "money" and at <= m.start <= at + 40), None)
+        if (
+            said is None
+            or _close(said, Decimal(g.installment))
+            or not _close(said, Decimal(g.requested_installment))
+            or _as_requested(sentence, said, start)
+            or _NOT_THESE_TERMS.search(sentence, cue.end(), said.start - start)
+        ):
+            continue  # "angsuran turun dari Rp 13,34 juta menjadi …": the old one
+        before = [m for m in mentions if m.end <= start + cue.start()]
+        terms = [i for i, m in enumerate(before) if recommended(m)]
+        if not terms or any(requested(m) for m in before[terms[-1] + 1 :]):
+            continue
+        between = sentence[before[terms[-1]].end - start : cue.start()]
+        if _NOT_THESE_TERMS.search(between) or _OTHER_LOANS.search(between):
+            continue
+        detail = (
+            f"the recommended loan's instalment is {g.installment}"
+            f" ({g.requested_installment} is the requested loan's)"
+        )
+        out.append(Violation("number", field, said.text, detail))
+
+
+_HEDGE = re.compile(
+    r"\b(?:sekitar|kurang\s+lebih|hampir|lebih\s+dari|kira-kira|sekira|about|around|nearly|"
+    r"almost|roughly|approximately|some|just\s+(?:over|under)|more\s+than|less\s+than)\s*$|"
+    r"[~±]\s*$",
+    re.IGNORECASE,
+)
 
 
 def _in_months(m: Mention, months: int) -> bool:
@@ -731,7 +845,15 @@ def _term_problems(
     detail = f"the recommended {kind} is {decided}"
 
     def same(m: Mention, value: int) -> bool:
-        return _in_months(m, value) if kind == "tenure" else _close(m, Decimal(value))
+        if kind != "tenure":
+            return _close(m, Decimal(value))
+        if m.kind == "years" and m.precision >= 1:
+            # A term is a contract's exact number of months: "2 tahun" is 24, not 18 —
+            # unless the text says it rounds ("sekitar 2 tahun", "almost 4 years").
+            at = m.start - start
+            if not _HEDGE.search(sentence, max(0, at - 20), at):
+                return m.value * 12 == value
+        return _in_months(m, value)
 
     if any(same(m, decided) for m in said):
         return  # the sentence states the engine's figure
@@ -764,6 +886,7 @@ def _age_problems(
             after
             and after[0].kind in ("years", "plain")
             and not _AS_STATED.search(text, max(0, cue.start() - 15), after[0].start)
+            and not _SENTENCE_END.search(text, cue.end(), after[0].start)
         ):
             claimed[after[0].start] = after[0]
     for m in mentions:
@@ -830,7 +953,7 @@ def _labelled_problems(
             said = next((m for m in after if m.kind == kind), None)
             if said is None or any(_close(said, value) for value in allowed):
                 continue
-            begins = max((e.end() for e in _SENTENCE_END.finditer(text, 0, cue.start())), default=0)
+            begins = _clause_start(text, cue.start())
             if (
                 _SENTENCE_END.search(text, cue.end(), said.start)  # another sentence's
                 or _A_LIMIT.search(text, max(0, cue.start() - 15), said.start)
@@ -840,6 +963,165 @@ def _labelled_problems(
             ):
                 continue
             out.append(Violation("number", field, said.text, detail))
+
+
+def _clause_start(text: str, at: int) -> int:
+    """Where the clause holding ``at`` begins: after the last sentence end or semicolon."""
+    ends = [e.end() for e in _SENTENCE_END.finditer(text, 0, at)]
+    ends += [i + 1 for i in (text.rfind(";", 0, at),) if i >= 0]
+    return max(ends, default=0)
+
+
+def _clause_end(text: str, at: int) -> int:
+    found = [i for i in (text.find(";", at), text.find(",", at)) if i >= 0]
+    sentence = _SENTENCE_END.search(text, at)
+    if sentence is not None:
+        found.append(sentence.start())
+    return min(found, default=len(text))
+
+
+# Roles a narrative gives an amount by naming it, beyond the rate, DSR and instalment: the
+# member's income, the repayment capacity, a monthly deficit, the number of active loans.
+# A figure so named must be that figure — not another engine fact of the same kind.
+_INCOME_CUE = re.compile(
+    r"\b(?:penghasilan|pendapatan|income|gaji|salary|earn(?:s|ing)?)\b", re.IGNORECASE
+)
+# "sisa penghasilan", "disposable income", "income left after …": another figure
+_NOT_THE_INCOME_BEFORE = re.compile(
+    r"\b(?:sisa|disposable|net|remaining|residual|spare|free|rasio|ratio|kali|times|to)\s*$",
+    re.IGNORECASE,
+)
+_ANOTHER_AMOUNT = re.compile(
+    r"\b(?:bersih|tersisa|sisa|setelah|sesudah|after|left|remaining|minus|dikurangi|less|net|"
+    r"pengeluaran|biaya|expenses?|spending|costs?|angsuran|cicilan|instal(?:l)?ments?|"
+    r"pinjaman|loans?|plafond?|tabungan|savings?|simpanan|deposits?|agunan|jaminan|"
+    r"collateral|DSR|kapasitas|capacity|kemampuan|debt|utang|hutang|outstanding|"
+    r"leaves?|leaving|menyisakan|shortfall|deficit|defisit|surplus|gap|short|kurang|"
+    r"covers?|menutup)\b",
+    re.IGNORECASE,
+)
+_CAPACITY_CUE = re.compile(
+    r"\b(?:repayment\s+capacity|capacity\s+to\s+(?:re)?pay|kemampuan\s+(?:mem)?bayar|"
+    r"kemampuan\s+(?:meng)?angsur|kapasitas\s+(?:bayar|angsur(?:an)?|pembayaran|pelunasan)|"
+    r"affordable\s+(?:instal(?:l)?ment|repayment|amount)|angsuran\s+(?:yang\s+)?"
+    r"(?:terjangkau|sanggup\s+dibayar|mampu\s+dibayar)|can\s+afford)\b",
+    re.IGNORECASE,
+)
+_DEFICIT_CUE = re.compile(
+    r"(?:\b(?:minus|defisit|deficit|shortfall|negatif|negative)\b[^.;:\d]{0,25}|"
+    r"(?:^|(?<=[\s(:=]))[-–−])\s*$",
+    re.IGNORECASE,
+)
+_ACTIVE_AFTER = re.compile(
+    r"\s*(?:(?:pinjaman|kredit|fasilitas|loans?|facilities|credit\s+lines?)\s+)?"
+    r"(?:(?:di\s+antaranya|of\s+which|of\s+them)\s+)?(?:yang\s+|that\s+are\s+|are\s+)?"
+    r"(?:masih\s+|still\s+|currently\s+)?(?:aktif|active|berjalan|outstanding)\b",
+    re.IGNORECASE,
+)
+_ACTIVE_BEFORE = re.compile(
+    r"\b(?:pinjaman|kredit|fasilitas|loans?|facilities)\s+(?:yang\s+)?(?:masih\s+)?"
+    r"(?:aktif|active|berjalan)\s*(?::|sebanyak|berjumlah|totalling|numbering|=)?\s*$",
+    re.IGNORECASE,
+)
+_OF_ALL = re.compile(
+    r"\b(?:of|dari|among|out\s+of)\s+(?:(?:his|her|their|the|its|total|a\s+total\s+of|"
+    r"seluruh|semua|total)\s+)?$",
+    re.IGNORECASE,
+)
+_MORE_THAN = re.compile(r"\b(?:more|fewer|less)\s+than\b|\bhingga\b", re.IGNORECASE)
+_A_LIMIT_AFTER = re.compile(
+    r"\b(?:allowed|permitted|diizinkan|dibolehkan|diperbolehkan|limit|batas|maksimum|maksimal|"
+    r"policy|kebijakan)\b",
+    re.IGNORECASE,
+)
+
+
+def _named_amount(
+    text: str,
+    cue: re.Match[str],
+    mentions: list[Mention],
+    kind: str,
+    reach: int = 40,
+) -> Mention | None:
+    """The first ``kind`` figure after ``cue`` in its clause, if nothing between says it is
+    another amount, a limit or a comparison."""
+    said = next(
+        (m for m in mentions if cue.end() <= m.start <= cue.end() + reach and m.kind == kind),
+        None,
+    )
+    if said is None:
+        return None
+    between = text[cue.end() : said.start]
+    if ";" in between or _SENTENCE_END.search(between):
+        return None
+    if _A_LIMIT.search(between) or _COMPARED.search(between) or _MORE_THAN.search(between):
+        return None
+    return said
+
+
+def _role_problems(
+    field: str, text: str, mentions: list[Mention], g: Grounds, out: list[Violation]
+) -> None:
+    """Income, repayment capacity, deficit and active loans stated as something else."""
+    range_highs = {b.start for _, b in _ranges(text, mentions)}
+    for cue in _INCOME_CUE.finditer(text):
+        begins = _clause_start(text, cue.start())
+        if _NOT_THE_INCOME_BEFORE.search(text, max(begins, cue.start() - 25), cue.start()):
+            continue
+        said = _named_amount(text, cue, mentions, "money")
+        if said is None or _ANOTHER_AMOUNT.search(text, cue.end(), said.start):
+            continue
+        if _NOT_IT.search(text, max(0, cue.start() - 20), cue.start()):
+            continue
+        if not any(_close(said, v) for v in g.incomes):
+            low, high = g.incomes[0], g.incomes[1]
+            detail = f"the member's stated income is {low}-{high} a month"
+            out.append(Violation("number", field, said.text, detail))
+    for cue in _CAPACITY_CUE.finditer(text):
+        said = _named_amount(text, cue, mentions, "money")
+        if said is None or not g.capacities:
+            continue
+        if not any(_close(said, v) for v in g.capacities):
+            detail = f"the repayment capacity is {g.capacities[0]} a month"
+            out.append(Violation("number", field, said.text, detail))
+    for m in mentions:
+        if m.kind != "money" or m.start in range_highs:
+            continue
+        begins = _clause_start(text, m.start)
+        minus = _DEFICIT_CUE.search(text, max(begins, m.start - 40), m.start)
+        if minus is None:
+            continue
+        earlier = [p for p in mentions if p.kind == "money" and p.end <= minus.start()]
+        if earlier and minus.start() - earlier[-1].end <= 12:
+            continue  # "Rp 8 juta minus Rp 3 juta": arithmetic, not a deficit
+        if not any(_close(m, v) for v in g.deficits):
+            detail = (
+                "the engine's shortfalls are " + ", ".join(str(v) for v in g.deficits)
+                if g.deficits
+                else "the engine found no shortfall"
+            )
+            out.append(Violation("number", field, m.text, detail))
+    if g.active_loans is None:
+        return
+    for i, m in enumerate(mentions):
+        if m.kind != "plain" or m.value != m.value.to_integral_value():
+            continue
+        nxt = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
+        follows = _ACTIVE_AFTER.match(text, m.end, nxt)
+        begins = _clause_start(text, m.start)
+        labelled = _ACTIVE_BEFORE.search(text, max(begins, m.start - 40), m.start)
+        if follows is None and labelled is None:
+            continue
+        ahead = text[max(begins, m.start - 30) : m.start]
+        if _OF_ALL.search(ahead):
+            continue  # "18 of his 31 loans are still active": 31 is all of them
+        if _A_LIMIT.search(ahead) or _COMPARED.search(ahead) or _MORE_THAN.search(ahead):
+            continue
+        if _A_LIMIT_AFTER.search(text, m.end, _clause_end(text, m.end)):
+            continue
+        if m.value != g.active_loans:
+            detail = f"the member has {g.active_loans} active loans"
+            out.append(Violation("number", field, m.text, detail))
 
 
 def _person_problems(field: str, text: str, g: Grounds, out: list[Violation]) -> None:
@@ -878,6 +1160,12 @@ def _person_problems(field: str, text: str, g: Grounds, out: list[Violation]) ->
     for m in _NAMED.finditer(text):
         if m.group(1) not in _NOT_NAMES:
             out.append(Violation("name", field, m.group(0), "no name was given: do not name"))
+    for pattern in (_PERSON, _NAMED_AS):
+        for m in pattern.finditer(text):
+            words = m.group(1).split()
+            if all(w in _NOT_NAMES or w.lower() in g.known_words for w in words):
+                continue  # the engine's own words: a collateral, a purpose, a label
+            out.append(Violation("name", field, m.group(1), "no name was given: do not name"))
 
 
 def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
@@ -886,7 +1174,7 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
     for field, body in texts.items():
         mentions = _claims(body, find_mentions(body, lang))
         for m in mentions:
-            if not _grounded(m, g):
+            if not _grounded(m, g) and not _complement(body, m, g):
                 out.append(Violation("number", field, m.text, "no engine fact has this value"))
         for low, high in _ranges(body, mentions):
             if low.kind == "money" and not any(
@@ -896,6 +1184,7 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
                 out.append(Violation("number", field, said, "the engine states no such range"))
         _age_problems(field, body, mentions, g, out)
         _labelled_problems(field, body, mentions, g, out)
+        _role_problems(field, body, mentions, g, out)
         _person_problems(field, body, g, out)
         approving = any(not _negated(body, m) for m in _APPROVE.finditer(body))
         start = 0
