@@ -7,13 +7,13 @@
    applications, faithful and unfaithful) and prints: faithful texts passed / total,
    unfaithful texts caught as their kind / total (and refused at all), both by kind and by
    language, then every miss and every wrongly refused text with the guard's violations.
-   Then the same figures, apart, for the held-out set ``tests/guard_corpus/holdout.json``
-   (written the same way after the guard was tuned on ``corpus.json``, never tuned on): the
-   honest measure of how the guard does on texts it has not seen (the guard was fixed after
-   its first run, so it is no longer blind), and for the blind set
-   ``tests/guard_corpus/holdout2.json`` (written without reading the guard's rules, run once,
-   never tuned on). This is a measurement: the exit status is 0 whatever the figures, 2 when
-   any of the files cannot be loaded.
+   Then the same figures, apart, for each later set of ``guard_cases.SETS``: the held-out
+   set ``tests/guard_corpus/holdout.json`` and the blind sets ``holdout2.json`` and
+   ``holdout3.json``, each written without reading the guard's rules and run once (the
+   title shows that first run's figures; the guard was fixed after each, so only a new
+   set's first run is an honest measure of texts the guard has not seen). This is a
+   measurement: the exit status is 0 whatever the figures, 2 when any of the files cannot
+   be loaded.
 2. Overhead of the LLM narrator per request, against the engine alone, in the same run:
    a loopback Chat Completions server (``tests/chat_server.py``) answers instantly with a
    faithful narrative it builds from the brief it was sent, and
@@ -270,25 +270,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at start: {_load()}; today fixed at {TODAY.isoformat()}\n")
 
     try:
-        cases = guard_cases.load_cases()
-        held_out = guard_cases.load_cases(guard_cases.HOLDOUT_FILE)
-        blind = guard_cases.load_cases(guard_cases.HOLDOUT2_FILE)
+        loaded = [(cs, guard_cases.load_cases(cs.path)) for cs in guard_cases.SETS]
     except guard_cases.CorpusError as exc:
         print(f"the corpus cannot be loaded: {exc}", file=sys.stderr)
         return 2
-    headline = accuracy(cases, guard_cases.CORPUS_FILE)
-    # written without seeing the guard; its first run (46/46 faithful passed, 33/47
-    # unfaithful caught) is in docs/benchmarks.md: the guard was fixed after it
-    held_out_headline = accuracy(
-        held_out, guard_cases.HOLDOUT_FILE, "guard accuracy, held out (first run: 46/46, 33/47)"
-    )
-    # written without reading the guard's rules; first run: 41/42 faithful passed, 32/62
-    # unfaithful caught as their kind (39/62 refused at all)
-    # written without seeing the guard or its docs; first run 41/42 faithful passed, 32/62
-    # unfaithful caught (docs/benchmarks.md): the guard was fixed after it
-    blind_headline = accuracy(
-        blind, guard_cases.HOLDOUT2_FILE, "guard accuracy, blind (first run: 41/42, 32/62)"
-    )
+    headlines: list[tuple[str, dict[str, tuple[int, int]]]] = []
+    for cs, cases in loaded:
+        # every set but the tuning corpus was written without seeing the guard's rules and
+        # run once (its first-run figures in the title); the guard was fixed after each
+        title = "guard accuracy" if cs.first_run is None else f"guard accuracy, {cs.name}"
+        shown = title if cs.first_run is None else f"{title} (first run: {cs.first_run})"
+        headlines.append((title, accuracy(cases, cs.path, shown)))
 
     print(
         f"== LLM narrator overhead on the seed: {rounds} interleaved rounds x {per_round}"
@@ -329,11 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  a request with the LLM narrator = engine + narrate: {with_llm:.3f} ms,"
         f" {with_llm / engine.median:.2f}x the engine alone"
     )
-    for label, counts in (
-        ("guard accuracy", headline),
-        ("guard accuracy, held out", held_out_headline),
-        ("guard accuracy, blind", blind_headline),
-    ):
+    for label, counts in headlines:
         (fp, ft), (uc, ut) = counts["faithful"], counts["unfaithful"]
         print(
             f"  {label}: faithful passed {fp}/{ft} ({_pct(fp, ft).strip()}),"

@@ -15,7 +15,8 @@ so that the corpus does not move when the generator does). The as-of date is alw
 2026-11-23 and the policy the default one.
 
 ``load_cases()`` loads the tuning corpus, ``load_cases(HOLDOUT_FILE)`` the held-out set,
-``load_cases(HOLDOUT2_FILE)`` the blind set; the three files have the same format.
+``load_cases(HOLDOUT2_FILE)`` and ``load_cases(HOLDOUT3_FILE)`` the blind sets; ``SETS``
+lists them all with their first-run figures. The files have the same format.
 """
 
 from __future__ import annotations
@@ -38,13 +39,37 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 CORPUS_FILE = HERE / "corpus.json"  # the corpus the guard was tuned on
 HOLDOUT_FILE = HERE / "holdout.json"  # held out: written after tuning, the guard fixed after
-HOLDOUT2_FILE = HERE / "holdout2.json"  # blind: written without the guard's rules, never tuned on
+HOLDOUT2_FILE = HERE / "holdout2.json"  # blind: written without the guard's rules, fixed after
+HOLDOUT3_FILE = HERE / "holdout3.json"  # blind: written without the guard's rules, run once
+HOLDOUT4_FILE = HERE / "holdout4.json"  # blind: written without the guard's rules, run once
 APPLICATIONS = HERE / "applications"
 SEED_FILE = REPO / "examples" / "seed_request.json"
 TODAY = date(2026, 11, 23)
 
 KINDS: tuple[str, ...] = get_args(ViolationKind)
 FIELDS = frozenset({"character", "capacity", "capital", "collateral", "condition", "analytic"})
+
+
+@dataclass(frozen=True)
+class CaseSet:
+    """One corpus file and how it was used."""
+
+    name: str  # "tuning", "held out", "blind", "blind 3", "blind 4"
+    path: Path
+    prefix: str  # every case id starts with it
+    first_run: str | None  # the figures of its first run (faithful, unfaithful caught)
+
+
+# In the order they were written. Each set after the first was written without seeing the
+# guard's rules, run once (its first-run figures are kept here and in docs/benchmarks.md),
+# and the guard then fixed on it: only the newest set's first run measures the guard as it
+# is on texts it has not seen.
+SETS: tuple[CaseSet, ...] = (
+    CaseSet("tuning", CORPUS_FILE, "", None),
+    CaseSet("held out", HOLDOUT_FILE, "h-", "46/46, 33/47"),
+    CaseSet("blind", HOLDOUT2_FILE, "h2-", "41/42, 32/62"),
+    CaseSet("blind 3", HOLDOUT3_FILE, "h3-", "40/45, 36/55"),
+)
 
 
 class CorpusError(ValueError):

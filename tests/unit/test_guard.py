@@ -467,3 +467,108 @@ def test_a_cut_by_the_complement_of_a_percentage_is_the_same_figure() -> None:
     assert kinds(text, both, "en", field="collateral") == set()
     assert "number" in kinds("The Beat's unpaid tax cuts it by 35%.", both, "en", "collateral")
     assert "number" in kinds("The Beat counts for 20%.", both, "en", "collateral")
+
+
+# --- found by the second blind set ------------------------------------------------------------
+
+
+def test_derived_differences_multiples_and_bounds_pass() -> None:
+    both = "gen011_plafon_and_tenor"  # 137,5 → 35,7 juta; 43 → 36 months; 4.343.508 → 1.289.167
+    text = "The loan is IDR 101.8 million smaller and seven months shorter."
+    assert kinds(text, both, "en", "analytic") == set()
+    assert kinds("The instalment falls by about IDR 3.05 million.", both, "en") == set()
+    assert "number" in kinds("The loan is IDR 90 million smaller.", both, "en", "analytic")
+    # the seed: collateral recognised at 25.025% of the plafon, DSR 4.525,7%
+    assert kinds("Agunan sekitar 250 kali plafon.", field="collateral") == set()
+    assert kinds("DSR lebih dari 4.500%.") == set()
+    assert kinds("The DSR is over 4,500%.", lang="en") == set()
+    assert "number" in kinds("DSR lebih dari 3.500%.")  # a bound, but not near the figure
+    assert "number" in kinds("The DSR is below 4,500%.", lang="en")  # the wrong side
+
+
+def test_a_scaled_amount_with_a_decimal_comma_is_read_as_written() -> None:
+    both = "gen011_plafon_and_tenor"  # the Avanza recognised at Rp 30.700.000
+    assert kinds("Avanza diakui Rp 30,7 juta.", both, field="collateral") == set()
+
+
+def test_income_and_expenses_counted_are_the_ends_the_engine_counts() -> None:
+    both = "gen011_plafon_and_tenor"  # income 6,5–8,5 juta counted low; expenses 3,1–3,4 high
+    assert kinds("Income is counted at IDR 6.5 million.", both, "en") == set()
+    assert "number" in kinds("Income is counted at IDR 8.5 million.", both, "en")
+    assert kinds("Pengeluaran dihitung Rp 3,4 juta per bulan.", both) == set()
+    assert "number" in kinds("Pengeluaran dihitung Rp 3,1 juta per bulan.", both)
+    assert "number" in kinds("Expenses of about IDR 4.8 million a month.", both, "en")
+
+
+def test_the_income_left_must_be_the_engines() -> None:
+    both = "gen011_plafon_and_tenor"  # Rp 3.100.000 left; Rp 1.243.508 short after the new one
+    assert kinds("IDR 3.1 million a month is left.", both, "en") == set()
+    assert "number" in kinds("IDR 1.86 million a month is left.", both, "en")
+    assert "number" in kinds("Sisa penghasilan Rp 1,86 juta per bulan.", both)
+    assert kinds("Sisa penghasilan Rp 3,1 juta per bulan.", both) == set()
+
+
+def test_a_value_given_as_recognised_must_be_a_recognised_one() -> None:
+    both = "gen011_plafon_and_tenor"  # Avanza 61,4 juta recognised 30,7; Beat 12,5 → 5
+    assert "number" in kinds("The Avanza is recognised at IDR 61.4 million.", both, "en")
+    assert "number" in kinds("Beat diakui Rp 10 juta.", both, field="collateral")
+    assert kinds("Beat senilai Rp 12,5 juta diakui 50%, yaitu Rp 5 juta.", both) == set()
+    text = "The application declared the Beat as recognised at IDR 10 million."
+    assert kinds(text, both, "en", "collateral") == set()
+
+
+def test_named_ratios_must_be_the_engines() -> None:
+    tenor = "gen023_tenor_extended"  # withdrawal ratio 136%, coverage 101%, growth 1.5%
+    assert "number" in kinds("Rasio penarikan 100,97%.", tenor, field="capital")
+    assert kinds("Rasio penarikan 136%.", tenor, field="capital") == set()
+    assert "number" in kinds("Collateral coverage of 136%.", tenor, "en", "collateral")
+    assert kinds("Collateral coverage of 101%, above the 100% required.", tenor, "en") == set()
+
+
+def test_more_wordings_of_the_outcome() -> None:
+    # the seed is declined; gen017 approved with conditions
+    assert "outcome" in kinds("The committee can go ahead once the arrears are settled.")
+    assert "outcome" in kinds("The loan can then proceed.", lang="en", field="analytic")
+    assert "outcome" in kinds("Permohonan layak dilanjutkan ke pencairan.", field="analytic")
+    reduced = "gen017_reduced_plafon"
+    assert "outcome" in kinds("The application cannot be supported.", reduced, "en", "analytic")
+    assert "outcome" in kinds("Permohonan tidak dapat diproses lebih lanjut.", reduced)
+    assert "outcome" in kinds("The request is turned down.", reduced, "en", "analytic")
+    assert kinds("The application cannot go ahead.", lang="en", field="analytic") == set()
+
+
+def test_approves_and_keeps_state_the_terms() -> None:
+    reduced = "gen017_reduced_plafon"  # Rp 74 juta asked, Rp 14,4 juta recommended
+    text = "The engine approves with conditions a plafon of IDR 74 million."
+    assert "plafon" in kinds(text, reduced, "en", "analytic")
+    extended = "gen023_tenor_extended"  # 10 months asked, 18 recommended
+    text = "The engine keeps the IDR 113.5 million plafon over 10 months."
+    assert "tenure" in kinds(text, extended, "en", "analytic")
+    text = "The engine keeps the IDR 113.5 million plafon and extends the term to 18 months."
+    assert kinds(text, extended, "en", "analytic") == set()
+
+
+def test_an_instalment_with_a_possessive_and_the_recommended_terms() -> None:
+    reduced = "gen017_reduced_plafon"
+    text = "Dengan plafon Rp 14,4 juta selama 45 bulan, angsurannya sekitar Rp 2,5 juta per bulan."
+    assert "number" in kinds(text, reduced)
+    text = "Dengan plafon Rp 14,4 juta selama 45 bulan, angsurannya sekitar Rp 488 ribu per bulan."
+    assert kinds(text, reduced) == set()
+
+
+def test_an_unknown_plafon_is_a_wrong_plafon_even_in_a_decline() -> None:
+    # the seed: Rp 10.000.000 requested, declined
+    found = kinds("Permohonan plafon Rp 17 juta ditolak.", field="analytic")
+    assert {"number", "plafon"} <= found
+    assert kinds("Permohonan plafon Rp 10 juta ditolak.", field="analytic") == set()
+
+
+def test_occupations_as_verb_phrases_and_first_names_alone() -> None:
+    both = "gen011_plafon_and_tenor"  # Petani
+    assert "occupation" in kinds("He runs a small grocery shop.", both, "en", "character")
+    assert "occupation" in kinds("Sehari-hari ia mengajar di sekolah dasar.", both)
+    assert kinds("Sehari-hari ia menggarap sawah.", both, field="character") == set()
+    assert "occupation" in kinds("Sehari-hari menggarap sawah.", "gen072_decline_capacity")
+    assert "name" in kinds("Budi has been a member for five years.", both, "en", "character")
+    assert "name" in kinds("Fulan tercatat memiliki 18 pinjaman aktif.", field="character")
+    assert kinds("He has been a member for five years.", both, "en", "character") == set()

@@ -1,6 +1,6 @@
 """The grounding guard against its corpus (``tests/guard_corpus/corpus.json``), against a
-held-out set (``tests/guard_corpus/holdout.json``) and against a blind set
-(``tests/guard_corpus/holdout2.json``).
+held-out set (``tests/guard_corpus/holdout.json``) and against two blind sets
+(``tests/guard_corpus/holdout2.json``, ``holdout3.json``).
 
 Every case is a narrative text written by hand as a language model plausibly would, about
 one of six fixed applications: a faithful one must pass the guard untouched, an unfaithful
@@ -14,8 +14,11 @@ guard run over them once (46/46 faithful passed, 33/47 unfaithful caught as thei
 guard was fixed after that run, so the set is no longer held out. The blind set was written by
 someone who never read the guard's rules, from the brief and the engine's memo only, and run
 once (41/42 faithful passed, 32/62 unfaithful caught as their kind, 39/62 refused at all); its
-marks are diagnosed from the guard's behaviour alone. ``benchmarks/bench_guard.py`` prints the
-same measurement as figures, the three sets apart.
+marks are diagnosed from the guard's behaviour alone. The second blind set (``holdout3.json``,
+three more applications) was written the same way after the guard was fixed on the first,
+and run once: 40/45 faithful passed, 36/55 unfaithful caught as their kind (37/55 refused
+at all); the guard was then fixed for all 24 (``HOLDOUT3_MISCLASSIFIED`` would hold what is
+left). ``benchmarks/bench_guard.py`` prints the same measurement as figures, the sets apart.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import guard_cases
 CASES = guard_cases.load_cases()
 HOLDOUT = guard_cases.load_cases(guard_cases.HOLDOUT_FILE)
 BLIND = guard_cases.load_cases(guard_cases.HOLDOUT2_FILE)
+BLIND3 = guard_cases.load_cases(guard_cases.HOLDOUT3_FILE)
 
 # Cases of corpus.json the guard misclassifies today: case id -> why (which rule is wrong).
 MISCLASSIFIED: dict[str, str] = {}
@@ -49,6 +53,13 @@ HOLDOUT_MISCLASSIFIED: dict[str, str] = {}
 # loans, the DSR limit, the requested instalment with the recommended terms; a term in
 # whole years; a name without an honorific; a cut by the complement of a percentage).
 HOLDOUT2_MISCLASSIFIED: dict[str, str] = {}
+
+# Cases of holdout3.json (the second blind set) the guard misclassifies: case id -> why. First
+# run: 40/45 faithful passed (refused: derived differences and multiples, bounds such as
+# "over 4,500%", "Rp 1,097 miliar" read as 1.097 trillion), 36/55 unfaithful caught as their
+# kind (missed: true figures in the wrong role, indirect outcome wordings, occupations as verb
+# phrases, first names alone); the guard was fixed for all of them.
+HOLDOUT3_MISCLASSIFIED: dict[str, str] = {}
 
 
 def _params(cases: list[guard_cases.Case], misclassified: dict[str, str]) -> list[object]:
@@ -92,6 +103,11 @@ def test_the_guard_classifies_the_held_out_case(case: guard_cases.Case) -> None:
 
 @pytest.mark.parametrize("case", _params(BLIND, HOLDOUT2_MISCLASSIFIED))
 def test_the_guard_classifies_the_blind_case(case: guard_cases.Case) -> None:
+    _classifies(case)
+
+
+@pytest.mark.parametrize("case", _params(BLIND3, HOLDOUT3_MISCLASSIFIED))
+def test_the_guard_classifies_the_second_blind_case(case: guard_cases.Case) -> None:
     _classifies(case)
 
 
@@ -140,6 +156,35 @@ def test_the_blind_set_is_large_and_varied() -> None:
     assert all(c.id.startswith("h2-") for c in BLIND)
 
 
+def test_the_second_blind_set_is_large_and_varied() -> None:
+    faithful = [c for c in BLIND3 if c.faithful]
+    unfaithful = [c for c in BLIND3 if not c.faithful]
+    assert len(faithful) >= 40
+    assert len(unfaithful) >= 50
+    applications = Counter(c.application for c in BLIND3)
+    assert len(applications) >= 9
+    assert sum(n for a, n in applications.items() if a.startswith("g5_")) * 2 >= len(BLIND3)
+    english = sum(c.lang == "en" for c in BLIND3)
+    assert len(BLIND3) * 4 <= english * 10 <= len(BLIND3) * 6  # about half
+    kinds = Counter(c.kind for c in unfaithful)
+    assert kinds["number"] >= 12
+    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
+        assert kinds[kind] >= 4, kind
+    assert all(c.id.startswith("h3-") for c in BLIND3)
+
+
+def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
+    assert [cs.path for cs in guard_cases.SETS][:4] == [
+        guard_cases.CORPUS_FILE,
+        guard_cases.HOLDOUT_FILE,
+        guard_cases.HOLDOUT2_FILE,
+        guard_cases.HOLDOUT3_FILE,
+    ]
+    for cs in guard_cases.SETS:
+        assert all(c.id.startswith(cs.prefix) for c in guard_cases.load_cases(cs.path)), cs.name
+        assert (cs.first_run is None) == (cs.path == guard_cases.CORPUS_FILE)
+
+
 def test_the_held_out_set_shares_no_case_with_the_corpus() -> None:
     assert not {c.id for c in HOLDOUT} & {c.id for c in CASES}
     corpus_texts = {text for c in CASES for text in c.texts.values()}
@@ -153,7 +198,15 @@ def test_the_blind_set_shares_no_case_with_the_other_two() -> None:
     assert not {text for c in BLIND for text in c.texts.values()} & other_texts
 
 
+def test_the_second_blind_set_shares_no_case_with_the_others() -> None:
+    others = CASES + HOLDOUT + BLIND
+    assert not {c.id for c in BLIND3} & {c.id for c in others}
+    other_texts = {text for c in others for text in c.texts.values()}
+    assert not {text for c in BLIND3 for text in c.texts.values()} & other_texts
+
+
 def test_every_misclassified_mark_names_a_case() -> None:
     assert set(MISCLASSIFIED) <= {c.id for c in CASES}
     assert set(HOLDOUT_MISCLASSIFIED) <= {c.id for c in HOLDOUT}
     assert set(HOLDOUT2_MISCLASSIFIED) <= {c.id for c in BLIND}
+    assert set(HOLDOUT3_MISCLASSIFIED) <= {c.id for c in BLIND3}

@@ -169,6 +169,16 @@ def test_a_lone_separator_before_three_digits_is_grouping_in_money_context(
 def test_scale_words_do_not_make_money_context_for_separators() -> None:
     assert one("1,500 juta", "id").value == D(1_500_000)
     assert one("1,500 million", "en").value == D(1_500_000_000)
+    # a currency before a scaled amount does not make the decimal sign a grouping one
+    assert (one("Rp 1,097 miliar", "id").value, one("Rp 1,097 miliar", "id").precision) == (
+        D(1_097_000_000),
+        D(1_000_000),
+    )
+    assert one("Rp 2,565 juta", "id").value == D(2_565_000)
+    assert one("IDR 1.125 billion", "en").value == D(1_125_000_000)
+    # the language's own grouping sign stays grouping
+    assert one("Rp 1.097 miliar", "id").value == D(1_097_000_000_000)
+    assert one("IDR 1,097 million", "en").value == D(1_097_000_000)
 
 
 def test_malformed_digit_runs_are_skipped_whole() -> None:

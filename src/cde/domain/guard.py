@@ -4,25 +4,34 @@
 
 * ``number`` — a figure, in any notation (``10.000.000``, ``Rp10 jt``, ``10 juta``,
   ``45,2%``, ``45.2 %``, words), that matches no fact of its kind within the rounding it
-  is written with (:mod:`cde.domain.mentions` reads the notations); a range of amounts
-  the engine does not state; a figure named as the loan's rate, the member's DSR or the
-  instalment that is not that figure. Facts are the metrics, the decision, the scores,
-  every figure the engine's own memo states, and a few derived forms (a term in years, a
-  count of reasons). Money must match money, a percentage a percentage, months months;
+  is written with (:mod:`cde.domain.mentions` reads the notations), or, stated as a bound
+  ("over 4,500%"), within a tenth beyond it; a range of amounts the engine does not state;
+  a true figure in the wrong role: one named as the loan's rate, the member's DSR, the
+  instalment (with the recommended terms: the recommended one), the income or expenses
+  (counted: the end the engine counts), the income left, the repayment capacity, a
+  deficit, the recognised value of collateral, the withdrawal ratio, the coverage, the
+  balance growth or the number of active loans that is not that figure. Facts are the
+  metrics, the decision, the scores, every figure the engine's own memo states, and a few
+  derived forms (a term in years, a count of reasons, how much the plafon, the term and
+  the instalment change, a percentage above 100 as a multiple, a cut by the complement of
+  a percentage applied). Money must match money, a percentage a percentage, months months;
 * ``outcome`` — a statement (direct or indirect: "cannot go ahead", "dapat langsung
   dicairkan") that the loan is approved when the engine declined it, or declined when it
   approved; "without conditions" when there are some, "with conditions" when there are
   none;
 * ``plafon`` / ``tenure`` — a sentence that approves, recommends, changes or keeps the
   terms (or a memo line labelled with them) giving another amount or term than the
-  engine's, in months or years;
+  engine's, in months or whole years (exactly, unless hedged: "sekitar 2 tahun"); an
+  unknown figure named as the plafon or the tenor;
 * ``age`` — an age that is not the member's (the age at maturity only when said so, a
   policy limit only as a limit); an age at all when the engine does not know it;
 * ``occupation`` — an occupation other than the member's (a more general word for the
   same work is fine: a *pedagang* is a *wiraswasta*), by word or by a phrase claiming one;
 * ``gender`` — a gendered word (``Bapak``, ``Ibu``, ``he``, ``she``) that contradicts the
   recorded gender, or any when none is recorded (narratives are to be gender-neutral);
-* ``name`` — an honorific followed by a name: the model was never given one.
+* ``name`` — an honorific followed by a name, a capitalised name said of a person ("Andi
+  Pratama, a trader", "Budi has been a member", "bernama Andi") that is not a word of the
+  engine's memo: the model was never given one.
 
 The guard is deliberately strict: a faithful narrative copies the engine's figures; one
 that computes new ones is refused and the rules narrative is served instead.
@@ -30,6 +39,7 @@ that computes new ones is refused and the rules narrative is served instead.
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
@@ -42,6 +52,7 @@ from typing import Any, Literal
 from cde.domain.application import Gender
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
+from cde.domain.findings import Dimension
 from cde.domain.mentions import Mention, find_mentions
 from cde.domain.text import Lang
 
@@ -95,6 +106,10 @@ class Grounds:
     capacities: tuple[Decimal, ...] = ()  # the repayment capacity / affordable instalment
     deficits: tuple[Decimal, ...] = ()  # what the member is short each month (as amounts)
     active_loans: int | None = None
+    expenses: tuple[Decimal, ...] = ()  # the member's stated expenses, low and high
+    left: tuple[Decimal, ...] = ()  # the income left, before and after the new instalment
+    recognised: tuple[Decimal, ...] = ()  # recognised collateral values, each and in all
+    ratios: tuple[tuple[str, tuple[Decimal, ...]], ...] = ()  # named percentages: cue -> values
     known_words: frozenset[str] = frozenset()  # words of the engine's memo, not the name
 
     @cached_property
@@ -248,6 +263,29 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         for v in capacity.values()
         if isinstance(v, int | float | Decimal) and not isinstance(v, bool) and v < 0
     ]
+    # figures a narrative derives from the engine's: how much the amount, the term and the
+    # instalment change, and a percentage above 100 as a multiple ("250 times the plafon")
+    if d.outcome != Outcome.DECLINE:
+        if d.plafon != f.plafon:
+            facts.append(Fact(Decimal(abs(f.plafon - d.plafon)), "money"))
+        if d.tenure != f.tenure:
+            _months(Decimal(abs(f.tenure - d.tenure)), facts)
+        if d.installment != f.requested_instalment:
+            facts.append(Fact(Decimal(abs(f.requested_instalment - d.installment)), "money"))
+    facts += [Fact(x.value / 100, "count") for x in facts if x.kind == "percent" and x.value > 100]
+    left = [
+        abs(Decimal(str(v)))
+        for k in ("disposable_income", "residual_after_installment")
+        if isinstance(v := capacity.get(k), int | float | Decimal)
+    ]
+    collateral = ev.assessed["collateral"].metrics
+    recognised = [
+        Decimal(str(v))
+        for item in [collateral, *(collateral.get("items") or ())]
+        if isinstance(item, Mapping)
+        for k in ("recognised", "recognised_value", "max_plafon_by_collateral")
+        if isinstance(v := item.get(k), int | float | Decimal)
+    ]
     active = ev.assessed["character"].metrics.get("active_loans")
     name = {w.lower() for w in _WORD.findall(ev.application.character.name or "")}
     memo_words = {w.lower() for w in _WORD.findall(str(rules.get("analytic", "")))}
@@ -274,7 +312,44 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         deficits=tuple(deficits),
         active_loans=active if isinstance(active, int) and not isinstance(active, bool) else None,
         known_words=frozenset(memo_words - name),
+        expenses=(Decimal(f.expenses_low), Decimal(f.expenses_high)),
+        left=tuple(left),
+        recognised=tuple(recognised),
+        ratios=_ratios(ev),
     )
+
+
+# Percentages a narrative names (besides the rate and the DSR): what each cue may be.
+_RATIO_CUES: tuple[tuple[str, str, tuple[tuple[Dimension, str], ...]], ...] = (
+    (
+        r"\b(?:rasio\s+penarikan|withdrawal\s+(?:ratio|rate))\b",
+        "withdrawal ratio",
+        (("capital", "withdrawal_ratio_pct"),),
+    ),
+    (
+        r"\b(?:coverage|cakupan(?:\s+agunan)?|rasio\s+agunan)\b",
+        "collateral coverage",
+        (("collateral", "coverage_pct"), ("collateral", "required_coverage_pct")),
+    ),
+    (
+        r"\b(?:pertumbuhan\s+saldo|balance\s+growth)\b",
+        "balance growth",
+        (("capital", "balance_growth_pct"),),
+    ),
+)
+
+
+def _ratios(ev: Evaluation) -> tuple[tuple[str, tuple[Decimal, ...]], ...]:
+    out = []
+    for cue, _, keys in _RATIO_CUES:
+        values = tuple(
+            abs(Decimal(str(v)))
+            for dim, key in keys
+            if isinstance(v := ev.assessed[dim].metrics.get(key), int | float | Decimal)
+        )
+        if values:
+            out.append((cue, values))
+    return tuple(out)
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -366,6 +441,28 @@ _CUT = re.compile(
 )
 
 
+def _named_term(field: str, text: str, m: Mention, g: Grounds, out: list[Violation]) -> None:
+    """An unknown figure given as the plafon or the tenor is also a wrong plafon or tenor."""
+    cue: re.Pattern[str]
+    kind: ViolationKind
+    if m.kind == "money":
+        cue, kind, value = _PLAFON_CUE, "plafon", g.plafon
+    elif m.kind in ("months", "years"):
+        cue, kind, value = _TENOR_CUE, "tenure", g.tenure
+    else:
+        return
+    for c in cue.finditer(text, max(0, m.start - 30), m.start):
+        if not _A_LIMIT.search(text, c.end(), m.start) and not _SENTENCE_END.search(
+            text, c.end(), m.start
+        ):
+            detail = f"the recommended {kind} is {value}"
+            if g.outcome == Outcome.DECLINE:
+                asked = g.requested_plafon if kind == "plafon" else g.requested_tenure
+                detail = f"declined; the requested {kind} was {asked}"
+            out.append(Violation(kind, field, m.text, detail))
+            return
+
+
 def _complement(text: str, m: Mention, g: Grounds) -> bool:
     """``cuts it by a further 20%`` for the engine's ``x 80%``: a cut by the complement of
     a percentage the engine applies."""
@@ -374,13 +471,29 @@ def _complement(text: str, m: Mention, g: Grounds) -> bool:
     return any(v < 100 and _close(m, 100 - v) for v in g.sorted_values["percent"])
 
 
-def _grounded(m: Mention, g: Grounds) -> bool:
-    """Whether some fact of a compatible kind lies within the mention's rounding."""
+_AT_LEAST = re.compile(
+    r"\b(?:more\s+than|over|above|exceed(?:s|ing)?|upwards\s+of|in\s+excess\s+of|"
+    r"lebih\s+dari|di\s+atas|melebihi)\s*$",
+    re.IGNORECASE,
+)
+_AT_MOST = re.compile(r"\b(?:less\s+than|under|below|kurang\s+dari|di\s+bawah)\s*$", re.IGNORECASE)
+_BOUND = Decimal("0.1")  # "over 4,500%" for 4,525.7%: a bound within a tenth of the figure
+
+
+def _grounded(m: Mention, g: Grounds, text: str = "") -> bool:
+    """Whether some fact of a compatible kind lies within the mention's rounding — or, for
+    a figure stated as a bound ("over 4,500%", "lebih dari 20 kali"), within a tenth beyond
+    it."""
+    low = high = m.value
+    if text and _AT_LEAST.search(text, max(0, m.start - 20), m.start):
+        high = m.value * (1 + _BOUND)
+    elif text and _AT_MOST.search(text, max(0, m.start - 20), m.start):
+        low = m.value * (1 - _BOUND)
     reach = _reach(m)
     for kind in _KINDS_FOR[m.kind]:
         values = g.sorted_values[kind]
-        i = bisect_left(values, m.value - reach)
-        if i < len(values) and values[i] <= m.value + reach:
+        i = bisect_left(values, low - reach)
+        if i < len(values) and values[i] <= high + reach:
             return True
     return False
 
@@ -403,7 +516,10 @@ _APPROVE = re.compile(
     r"disbursement|financing)|(?:dapat|bisa|boleh)\s+(?:langsung\s+)?dicairkan|"
     r"diproses\s+(?:lebih\s+lanjut\s+)?untuk\s+pencairan|qualif(?:y|ies)\s+for|"
     r"disetujui|menyetujui|layak\s+(?:disetujui|diberikan|dibiayai|mendapat(?:kan)?"
-    r"\s+pinjaman|menerima\s+pinjaman)|approved?|approving|"
+    r"\s+pinjaman|menerima\s+pinjaman)|approv(?:e|es|ed)|approving|"
+    # "the committee can go ahead", "can then proceed", "layak dilanjutkan ke pencairan"
+    r"(?:can|may|could|will)\s+(?:then\s+|now\s+|still\s+)?(?:go\s+ahead|proceed)|"
+    r"(?:layak|dapat|bisa)\s+dilanjutkan\s+(?:ke|untuk|menuju)\s+(?:tahap\s+)?pencairan|"
     # the noun, when it is what is recommended: "recommend a conditional approval"
     r"(?:recommend(?:s|ed|ing)?|support(?:s|ed)?|propose[sd]?)\s+(?:an?\s+|the\s+)?"
     r"(?:conditional\s+|full\s+)?approval|"
@@ -416,7 +532,8 @@ _DECLINE = re.compile(
     r"tidak\s+memenuhi\s+syarat|tidak\s+(?:dapat|bisa)\s+(?:dilanjutkan|diberikan|dibiayai)|"
     r"belum\s+(?:dapat|bisa)\s+(?:kami\s+)?(?:rekomendasikan|setujui|berikan)|"
     r"tidak\s+(?:kami\s+)?rekomendasikan|not\s+recommended|"
-    r"ditolak|menolak|penolakan|declined|rejected|reject|refused|"
+    r"ditolak|menolak|penolakan|declined|rejected|reject|refused|turned\s+down|"
+    r"tidak\s+(?:dapat|bisa)\s+(?:diproses|didukung)|cannot\s+be\s+(?:processed|supported)|"
     r"(?:to|we|should|must|will|is|are)\s+decline|declin(?:e|ing)\s+(?:the|this|it))\b"
     r"|(?-i:\bDECLINE\b)",
     re.IGNORECASE,
@@ -452,7 +569,7 @@ _CHANGES = re.compile(
 # "the 10-month term stays as requested": the requested term kept, said of the recommended
 _KEPT = re.compile(
     r"\b(?:as\s+requested|sesuai\s+(?:permohonan|pengajuan|yang\s+diajukan)|tetap|unchanged|"
-    r"stays|remains)\b",
+    r"stays|remains|keeps|kept|retains|dipertahankan|mempertahankan)\b",
     re.IGNORECASE,
 )
 _FROM = re.compile(r"\b(?:dari|from)\s*$", re.IGNORECASE)
@@ -470,7 +587,8 @@ _CONDITIONED = re.compile(
 _RECOMMENDING = re.compile(
     r"\b(rekomendasi|direkomendasikan|merekomendasikan|disetujui|menyetujui|disarankan|layak|"
     r"persetujuan|mendukung|mengusulkan|diusulkan|"
-    r"recommend(?:s|ed|ation)?|approved?|approving|approval|support(?:s|ed)?|propose[sd]?)\b",
+    r"recommend(?:s|ed|ation)?|approv(?:e|es|ed)|approving|approval|support(?:s|ed)?|"
+    r"propose[sd]?)\b",
     re.IGNORECASE,
 )
 # A line that states the recommended amount or term by its label: a table row or a bullet
@@ -543,12 +661,19 @@ _COMPARED = re.compile(
 )
 # "sisa penghasilan setelah angsuran …", "income left after instalments": another figure
 _NOT_IT = re.compile(r"\b(?:setelah|sesudah|after|less|minus|dikurangi|net\s+of)\s*$", re.I)
+_DELTA = re.compile(
+    r"\b(?:falls?|fell|drops?|dropped|turun|berkurang|naik|rises?|rose|lower|higher|reduced|"
+    r"cut|increases?|increased|decreases?|decreased|down|up|selisih|difference|lebih\s+"
+    r"(?:kecil|rendah|ringan|besar|tinggi|berat))\b",
+    re.IGNORECASE,
+)
 _DSR_CUE = re.compile(
     r"\b(?:DSR|debt[-\s]service\s+ratio|rasio\s+(?:angsuran|utang|beban\s+utang))\b",
     re.IGNORECASE,
 )
 _INSTALMENT_CUE = re.compile(
-    r"\b(?:angsuran|cicilan|instal(?:l)?ments?|monthly\s+(?:re)?payments?)\b", re.IGNORECASE
+    r"\b(?:angsuran(?:nya)?|cicilan(?:nya)?|instal(?:l)?ments?|monthly\s+(?:re)?payments?)\b",
+    re.IGNORECASE,
 )
 
 _MALE = re.compile(
@@ -570,12 +695,19 @@ _PERSON = re.compile(
     r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})(?=\s*,\s*(?:a|an|seorang)\s|\s+(?:is|was|has\s+been|"
     r"adalah|merupakan|telah\s+menjadi|sudah\s+menjadi|menjadi)\s+(?:a|an|seorang|anggota|member)\b)"
 )
+_FIRST_NAME = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))([A-Z][a-z]+)(?=\s+(?:has\s+been\s+a\s+member|is\s+a\s+member|"
+    r"joined|became\s+a\s+member|tercatat\s+(?:memiliki|sebagai)|telah\s+menjadi\s+anggota|"
+    r"sudah\s+menjadi\s+anggota|menjadi\s+anggota|bergabung|works\s+as|bekerja\s+sebagai|"
+    r"berprofesi|berusia|is\s+\d+\s+years?\s+old)\b)"
+)
 _NAMED_AS = re.compile(
     r"\b(?:[Nn]amed|[Cc]alled|[Bb]ernama|[Aa]tas\s+nama|a\.n\.)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"
 )
 _NOT_NAMES = frozenset(
     {"Anggota", "Pemohon", "Debitur", "Nasabah", "Kota", "Member", "Applicant", "Borrower"}
     | {"Rp", "Yang", "The", "Ini", "Itu"}
+    | {"He", "She", "They", "It", "This", "Ia", "Dia", "Beliau", "Mereka", "Anggotanya"}
 )
 
 # Occupation words, each with the groups it names. A member's own occupation allows its
@@ -585,7 +717,10 @@ _OCCUPATIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     for words, groups in (
         (
             r"pedagang|berdagang|berjualan|pemilik\s+(?:warung|toko|kios)|trader|merchant|"
-            r"shopkeeper|shop\s+owner|stall\s+(?:owner|holder)|vendor",
+            r"shopkeeper|shop\s+owner|stall\s+(?:owner|holder)|vendor|"
+            r"(?:membuka|mengelola|punya|memiliki|menjaga)\s+(?:sebuah\s+)?(?:warung|toko|kios|lapak)|"
+            r"(?:runs?|running|owns?|keeps?)\s+an?\s+(?:small\s+|little\s+)?(?:\w+\s+)?"
+            r"(?:shop|stall|store|kiosk|warung)",
             "trader",
         ),
         (r"wiraswasta|wirausaha(?:wan)?|pengusaha|entrepreneur|self-employed", "self_employed"),
@@ -593,14 +728,24 @@ _OCCUPATIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"tni|polri|polisi|tentara|prajurit|soldier|police\s*(?:officer|man)?", "uniformed"),
         (r"karyawan\s+swasta|pegawai\s+swasta|private[-\s]sector\s+employee", "private"),
         (r"karyawan|pegawai|employee", "employee"),
-        (r"petani|pekebun|peternak|bertani|bercocok\s+tanam|farmer|grower|farms\s+for", "farmer"),
+        (
+            r"petani|pekebun|peternak|bertani|bercocok\s+tanam|farmer|grower|farms\s+for|"
+            r"menggarap\s+(?:sawah|ladang|kebun|lahan)|berkebun|"
+            r"(?:works?|working|tills?|farms?)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+            r"(?:land|fields?|rice\s+fields?|paddy|farm)\b",
+            "farmer",
+        ),
         (
             r"nelayan|fisherman|fishermen|fisher|melaut|(?:mencari|menangkap)\s+ikan|"
             r"(?:goes|going)\s+(?:out\s+)?fishing|fishing\s+for\s+a\s+living",
             "fisher",
         ),
         (r"buruh|laborer|labourer|tukang", "laborer"),
-        (r"guru|dosen|(?:tenaga\s+)?pendidik|pengajar|teacher|lecturer|educator|tutor", "teacher"),
+        (
+            r"guru|dosen|(?:tenaga\s+)?pendidik|pengajar|mengajar|teacher|lecturer|educator|"
+            r"tutor|teach(?:es|ing)\s+(?:at|in)",
+            "teacher",
+        ),
         (r"sopir|supir|pengemudi|ojek|taxi\s+driver", "driver"),
         (r"pensiunan|purnawirawan|retired|retiree|pensioner", "retired"),
         (r"ibu\s+rumah\s+tangga|housewife|homemaker", "homemaker"),
@@ -761,8 +906,6 @@ def _terms_problems(
     _term_problems(
         field, sentence, start, terms, _TENOR_CUE, g.tenure, g.requested_tenure, "tenure", out
     )
-    if g.installment != g.requested_installment:
-        _instalment_problems(field, sentence, start, mentions, g, out)
 
 
 _NOT_THESE_TERMS = re.compile(
@@ -938,7 +1081,16 @@ def _labelled(g: Grounds) -> tuple[tuple[re.Pattern[str], str, tuple[Decimal, ..
     ]
     if g.dsr_pct is not None:
         rules.append((_DSR_CUE, "percent", (g.dsr_pct,), f"the member's DSR is {g.dsr_pct}%"))
+    names = {cue: name for cue, name, _ in _RATIO_CUES}
+    for cue, values in g.ratios:
+        shown = " or ".join(f"{v}%" for v in values)
+        rules.append((_compiled(cue), "percent", values, f"the {names[cue]} is {shown}"))
     return tuple(rules)
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
 
 
 def _labelled_problems(
@@ -960,6 +1112,7 @@ def _labelled_problems(
                 or _COMPARED.search(text, cue.end(), said.start)  # "DSR above 50%"
                 or _NOT_IT.search(text, max(0, cue.start() - 20), cue.start())
                 or _OTHER_LOANS.search(text, begins, said.start)
+                or _DELTA.search(text, cue.end(), said.start)  # "falls by Rp 1,69 juta"
             ):
                 continue
             out.append(Violation("number", field, said.text, detail))
@@ -1000,6 +1153,42 @@ _ANOTHER_AMOUNT = re.compile(
     r"covers?|menutup)\b",
     re.IGNORECASE,
 )
+_COUNTED = re.compile(
+    r"\b(?:counted|dihitung|diperhitungkan|taken|diambil|used|dipakai|digunakan)\b", re.IGNORECASE
+)
+_EXPENSES_CUE = re.compile(r"\b(?:pengeluaran|expenses?|biaya\s+hidup|spending)\b", re.IGNORECASE)
+_NOT_THE_EXPENSES = re.compile(
+    r"\b(?:angsuran|cicilan|instal(?:l)?ments?|pinjaman|loans?|penghasilan|pendapatan|income|"
+    r"sisa|left|remaining|leaves?|menyisakan|plafond?|DSR|tabungan|savings?)\b",
+    re.IGNORECASE,
+)
+# the income left after expenses (and instalments): "sisa penghasilan Rp …", "… is left"
+_LEFT_CUE = re.compile(
+    r"\b(?:sisa\s+penghasilan|penghasilan\s+(?:bersih|tersisa)|disposable\s+income|"
+    r"income\s+left(?:\s+over)?|net\s+income|menyisakan)\b",
+    re.IGNORECASE,
+)
+_LEFT_AFTER = re.compile(
+    r"\s*(?:(?:a|per|each|every)\s+month\s+|sebulan\s+|per\s+bulan\s+)?(?:is\s+|are\s+)?"
+    r"(?:left|tersisa)\b",
+    re.IGNORECASE,
+)
+_NOT_THE_LEFT = re.compile(
+    r"\b(?:kapasitas|capacity|kemampuan|angsuran|cicilan|instal(?:l)?ments?|shortfall|deficit|"
+    r"defisit|minus|DSR|60\s*%)\b",
+    re.IGNORECASE,
+)
+_NOT_RECOGNISED = re.compile(
+    r"\b(?:covers?|menutup|cakupan|coverage|requested|diminta|permohonan|pengajuan|tenor|term|"
+    r"angsuran|cicilan|instal(?:l)?ments?|plafond?|amount|pinjaman|loan)\b",
+    re.IGNORECASE,
+)
+_RECOGNISED_CUE = re.compile(r"\b(?:diakui|recogni[sz]ed)\b", re.IGNORECASE)
+_AS_DECLARED = re.compile(
+    r"\b(?:declared|application|applicant|diajukan|pengajuan|pemohon|menurut|stated|requested|"
+    r"diminta|form|formulir)\b",
+    re.IGNORECASE,
+)
 _CAPACITY_CUE = re.compile(
     r"\b(?:repayment\s+capacity|capacity\s+to\s+(?:re)?pay|kemampuan\s+(?:mem)?bayar|"
     r"kemampuan\s+(?:meng)?angsur|kapasitas\s+(?:bayar|angsur(?:an)?|pembayaran|pelunasan)|"
@@ -1028,6 +1217,7 @@ _OF_ALL = re.compile(
     r"seluruh|semua|total)\s+)?$",
     re.IGNORECASE,
 )
+_CONJUNCTION = re.compile(r"\b(?:and|dan|serta|while|sedangkan|whereas)\b", re.IGNORECASE)
 _MORE_THAN = re.compile(r"\b(?:more|fewer|less)\s+than\b|\bhingga\b", re.IGNORECASE)
 _A_LIMIT_AFTER = re.compile(
     r"\b(?:allowed|permitted|diizinkan|dibolehkan|diperbolehkan|limit|batas|maksimum|maksimal|"
@@ -1056,6 +1246,8 @@ def _named_amount(
         return None
     if _A_LIMIT.search(between) or _COMPARED.search(between) or _MORE_THAN.search(between):
         return None
+    if _CONJUNCTION.search(between):
+        return None  # "expenses in the same range and IDR 12.7m in instalments": another item
     return said
 
 
@@ -1073,9 +1265,49 @@ def _role_problems(
             continue
         if _NOT_IT.search(text, max(0, cue.start() - 20), cue.start()):
             continue
-        if not any(_close(said, v) for v in g.incomes):
+        counted = _COUNTED.search(text, cue.end(), said.start)
+        allowed = g.incomes[:1] if counted else g.incomes
+        if not any(_close(said, v) for v in allowed):
             low, high = g.incomes[0], g.incomes[1]
-            detail = f"the member's stated income is {low}-{high} a month"
+            detail = f"the member's stated income is {low}-{high} a month, counted at {low}"
+            out.append(Violation("number", field, said.text, detail))
+    for cue in _EXPENSES_CUE.finditer(text):
+        said = _named_amount(text, cue, mentions, "money")
+        if said is None or _NOT_THE_EXPENSES.search(text, cue.end(), said.start):
+            continue
+        counted = _COUNTED.search(text, cue.end(), said.start)
+        allowed = g.expenses[1:] if counted else g.expenses
+        if g.expenses and not any(_close(said, v) for v in allowed):
+            low, high = g.expenses
+            detail = f"the member's stated expenses are {low}-{high} a month, counted at {high}"
+            out.append(Violation("number", field, said.text, detail))
+    left: list[tuple[re.Match[str] | None, Mention | None]] = [
+        (c, _named_amount(text, c, mentions, "money")) for c in _LEFT_CUE.finditer(text)
+    ]
+    for m in mentions:
+        if m.kind == "money" and _LEFT_AFTER.match(text, m.end):
+            left.append((None, m))
+    for named, said in left:
+        if said is None or not g.left:
+            continue
+        if named is not None and _NOT_THE_LEFT.search(text, named.end(), said.start):
+            continue
+        if not any(_close(said, v) for v in g.left):
+            shown = " / ".join(str(v) for v in g.left)
+            detail = f"the income left each month is {shown} (before / after the new instalment)"
+            out.append(Violation("number", field, said.text, detail))
+    for cue in _RECOGNISED_CUE.finditer(text):
+        said = _named_amount(text, cue, mentions, "money")
+        if said is None or not g.recognised:
+            continue
+        if _NOT_RECOGNISED.search(text, cue.end(), said.start):
+            continue  # "the recognised collateral covers 19.5% of the Rp 74 million requested"
+        if _AS_DECLARED.search(
+            text, max(_clause_start(text, cue.start()), cue.start() - 40), said.start
+        ):
+            continue
+        if not any(_close(said, v) for v in g.recognised):
+            detail = "the recognised values are " + ", ".join(str(v) for v in g.recognised)
             out.append(Violation("number", field, said.text, detail))
     for cue in _CAPACITY_CUE.finditer(text):
         said = _named_amount(text, cue, mentions, "money")
@@ -1160,7 +1392,7 @@ def _person_problems(field: str, text: str, g: Grounds, out: list[Violation]) ->
     for m in _NAMED.finditer(text):
         if m.group(1) not in _NOT_NAMES:
             out.append(Violation("name", field, m.group(0), "no name was given: do not name"))
-    for pattern in (_PERSON, _NAMED_AS):
+    for pattern in (_PERSON, _NAMED_AS, _FIRST_NAME):
         for m in pattern.finditer(text):
             words = m.group(1).split()
             if all(w in _NOT_NAMES or w.lower() in g.known_words for w in words):
@@ -1174,8 +1406,9 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
     for field, body in texts.items():
         mentions = _claims(body, find_mentions(body, lang))
         for m in mentions:
-            if not _grounded(m, g) and not _complement(body, m, g):
+            if not _grounded(m, g, body) and not _complement(body, m, g):
                 out.append(Violation("number", field, m.text, "no engine fact has this value"))
+                _named_term(field, body, m, g, out)
         for low, high in _ranges(body, mentions):
             if low.kind == "money" and not any(
                 _close(low, a) and _close(high, b) for a, b in g.money_ranges
@@ -1194,6 +1427,8 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
             if sentence.strip():
                 _outcome_problems(field, sentence, g, out)
                 _terms_problems(field, sentence, start, inside, g, out, approving)
+                if g.outcome != Outcome.DECLINE and g.installment != g.requested_installment:
+                    _instalment_problems(field, sentence, start, inside, g, out)
             start = end
     # one finding per words at fault and kind (a figure may break two rules at once)
     return list({(v.kind, v.field, v.text): v for v in out}.values())

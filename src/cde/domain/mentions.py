@@ -20,10 +20,12 @@ Digits
   One kind several times: grouping in groups of three (``10.000.000``, ``10,000,000``).
   One separator once: followed by 1-2 or 4+ digits it is decimal (``45,2``, ``45.2``,
   ``138402100.00``); followed by exactly three digits (``1.500``, ``1,500``) it is
-  grouping in money context (an ``Rp``/``IDR`` prefix, a ``rupiah`` suffix, ``,-``) or
-  when it is the language's own grouping separator (a dot in ``lang="id"``, a comma in
-  ``lang="en"``), and decimal otherwise (``1,500`` is 1.5 in Indonesian, ``1.500`` is
-  1.5 in English). A leading zero is never a group (``0.500`` is 0.5).
+  grouping when it is the language's own grouping separator (a dot in ``lang="id"``, a
+  comma in ``lang="en"``) or in money context (an ``Rp``/``IDR`` prefix, a ``rupiah``
+  suffix, ``,-``) without a scale word, and decimal otherwise (``1,500`` is 1.5 in
+  Indonesian, ``1.500`` is 1.5 in English, ``Rp 1,097 miliar`` is 1.097 miliar in
+  Indonesian: nobody groups the thousands of a number of billions with the decimal
+  sign). A leading zero is never a group (``0.500`` is 0.5).
 * Precision: ``1`` for whole numbers, ``0.1`` for one decimal, and so on; times the scale
   word, if any (``10 juta`` -> 1 000 000, ``10,5 juta`` -> 100 000, ``Rp 2,5 M`` -> 10^8).
 * A run of digits and separators that is not well formed is not guessed at but skipped
@@ -528,8 +530,11 @@ class _Parser:
 
     # -- digits
 
-    def read_digits(self, s: str, money: bool) -> tuple[Decimal, Decimal, bool]:
-        """(value, precision, whole) of a well-formed digit run."""
+    def read_digits(
+        self, s: str, money: bool, scaled: bool = False
+    ) -> tuple[Decimal, Decimal, bool]:
+        """(value, precision, whole) of a well-formed digit run (``scaled``: a scale word
+        follows it)."""
         if s.isdigit():
             return Decimal(s), _ONE, True
         dots, commas = s.count("."), s.count(",")
@@ -542,7 +547,12 @@ class _Parser:
         sep = "." if dots else ","
         whole, _, frac = s.partition(sep)
         own = (sep == ".") == (self.lang == "id")
-        if len(frac) == 3 and len(whole) <= 3 and whole[0] != "0" and (money or own):
+        if (
+            len(frac) == 3
+            and len(whole) <= 3
+            and whole[0] != "0"
+            and (own or (money and not scaled))
+        ):
             return Decimal(whole + frac), _ONE, True
         return _decimal(whole, frac), _POW10[-len(frac)], False
 
@@ -649,8 +659,8 @@ class _Parser:
             s = self.texts[k]
             if self.skips[k] or len(s) > _MAX_DIGITS:
                 return None
-            base, precision, whole = self.read_digits(s, money)
             scale = self.scale_at(k + 1, money, after_digits=True)
+            base, precision, whole = self.read_digits(s, money, scale is not None)
             exp, end = scale if scale is not None else (None, k + 1)
             return _Chunk(
                 base,
