@@ -15,7 +15,7 @@ so that the corpus does not move when the generator does). The as-of date is alw
 2026-11-23 and the policy the default one.
 
 ``load_cases()`` loads the tuning corpus, ``load_cases(HOLDOUT_FILE)`` the held-out set,
-``load_cases(HOLDOUT2_FILE)`` and ``load_cases(HOLDOUT3_FILE)`` the blind sets; ``SETS``
+``load_cases(HOLDOUT2_FILE)`` … ``load_cases(HOLDOUT4_FILE)`` the blind sets; ``SETS``
 lists them all with their first-run figures. The files have the same format.
 """
 
@@ -40,8 +40,8 @@ REPO = HERE.parents[1]
 CORPUS_FILE = HERE / "corpus.json"  # the corpus the guard was tuned on
 HOLDOUT_FILE = HERE / "holdout.json"  # held out: written after tuning, the guard fixed after
 HOLDOUT2_FILE = HERE / "holdout2.json"  # blind: written without the guard's rules, fixed after
-HOLDOUT3_FILE = HERE / "holdout3.json"  # blind: written without the guard's rules, run once
-HOLDOUT4_FILE = HERE / "holdout4.json"  # blind: written without the guard's rules, run once
+HOLDOUT3_FILE = HERE / "holdout3.json"  # blind: written without the guard's rules, fixed after
+HOLDOUT4_FILE = HERE / "holdout4.json"  # blind: written without the guard's rules, fixed after
 APPLICATIONS = HERE / "applications"
 SEED_FILE = REPO / "examples" / "seed_request.json"
 TODAY = date(2026, 11, 23)
@@ -69,6 +69,7 @@ SETS: tuple[CaseSet, ...] = (
     CaseSet("held out", HOLDOUT_FILE, "h-", "46/46, 33/47"),
     CaseSet("blind", HOLDOUT2_FILE, "h2-", "41/42, 32/62"),
     CaseSet("blind 3", HOLDOUT3_FILE, "h3-", "40/45, 36/55"),
+    CaseSet("blind 4", HOLDOUT4_FILE, "h4-", "38/45, 44/55"),
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -572,3 +573,100 @@ def test_occupations_as_verb_phrases_and_first_names_alone() -> None:
     assert "name" in kinds("Budi has been a member for five years.", both, "en", "character")
     assert "name" in kinds("Fulan tercatat memiliki 18 pinjaman aktif.", field="character")
     assert kinds("He has been a member for five years.", both, "en", "character") == set()
+
+
+# --- found by the third blind set -------------------------------------------------------------
+
+
+def test_a_change_from_one_figure_to_another_is_no_range() -> None:
+    both = "gen011_plafon_and_tenor"  # instalment Rp 4.343.508 asked, Rp 1.289.167 recommended
+    text = "The instalment falls from IDR 1,289,167 to IDR 4,343,508 a month."  # both facts
+    assert kinds(text, both, "en") == set()
+    assert "number" in kinds("Income of IDR 5–9 million.", both, "en")  # no such range
+
+
+def test_an_amount_rounded_to_hundreds_and_the_total_of_instalments() -> None:
+    tenor = "gen023_tenor_extended"  # instalment 13.336.250 → 8.291.806, current 4.185.xxx
+    assert kinds("The instalment drops by about IDR 5,044,400.", tenor, "en") == set()
+    assert "number" in kinds("The instalment drops by about IDR 5,049,400.", tenor, "en")
+    ev, _, g = _setup(tenor)
+    current = ev.assessed["capacity"].metrics["existing_installment"]
+    assert Decimal(current + g.installment) in g.sorted_values["money"]  # all instalments after
+    text = "Total angsuran setelah pencairan Rp 12,48 juta per bulan."
+    assert kinds(text, tenor) == set()
+
+
+def test_the_term_restated_in_years_must_be_the_same_term() -> None:
+    both = "gen011_plafon_and_tenor"  # 43 → 36 months
+    assert "tenure" in kinds("The term is shortened to 36 months — four years.", both, "en")
+    assert "tenure" in kinds("Tenor dipersingkat menjadi 36 bulan atau dua tahun.", both)
+    assert kinds("Tenor dipersingkat menjadi 36 bulan atau tiga tahun.", both) == set()
+    assert kinds("The term is shortened to 36 months, about three years.", both, "en") == set()
+
+
+def test_the_requested_amount_in_one_clause_does_not_excuse_another() -> None:
+    reduced = "gen017_reduced_plafon"  # Rp 74 juta asked, Rp 14,4 juta recommended
+    text = "He asked for IDR 74 million; the recommended amount is IDR 20 million."
+    assert "plafon" in kinds(text, reduced, "en", "analytic")
+    text = "She asked for IDR 74 million; the recommended amount is IDR 14.4 million."
+    assert kinds(text, reduced, "en", "analytic") == set()
+    # "the term stays" keeps the term, not the amount
+    extended = "gen023_tenor_extended"
+    text = "The amount stays at IDR 113.5 million and the term is extended to 18 months."
+    assert kinds(text, extended, "en", "analytic") == set()
+
+
+def test_the_amount_a_plafon_is_changed_to_is_the_engines() -> None:
+    reduced = "gen017_reduced_plafon"
+    text = "The plafon is brought down from IDR 74 million to IDR 28.9 million."
+    assert "plafon" in kinds(text, reduced, "en", "analytic")
+    text = "The engine trims the request by IDR 14.4 million, to IDR 59.6 million."
+    assert "plafon" in kinds(text, reduced, "en", "analytic")
+    text = "The plafon is brought down from IDR 74 million to IDR 14.4 million."
+    assert kinds(text, reduced, "en", "analytic") == set()
+    text = "The instalment goes from IDR 2,509,312 to IDR 488,298."  # another figure changed
+    assert kinds(text, reduced, "en", "analytic") == set()
+
+
+def test_declining_the_term_asked_is_part_of_an_approval_on_other_terms() -> None:
+    extended = "gen023_tenor_extended"  # 10 months asked, 18 recommended
+    text = "Tenor 10 bulan yang diajukan tidak dapat direkomendasikan."
+    assert kinds(text, extended, field="analytic") == set()
+    text = "Permohonan ini belum dapat direkomendasikan saat ini."
+    assert "outcome" in kinds(text, extended, field="analytic")
+    text = "Karena KYC belum dilakukan, permohonan ini belum dapat disetujui."
+    assert "outcome" in kinds(text, extended, field="analytic")
+    # the seed is declined: an approval pending a document is still an approval
+    text = "Permohonan pada dasarnya layak; pencairan cukup menunggu agunan diserahkan."
+    assert "outcome" in kinds(text, field="analytic")
+
+
+def test_an_age_said_of_the_member_and_at_the_end_of_the_term() -> None:
+    # the seed: 42, 43 at maturity
+    assert "age" in kinds("He is fifty-eight and trades.", lang="en", field="character")
+    assert kinds("He is 42 and trades in the market.", lang="en", field="character") == set()
+    text = "By the end of the requested 12-month term he would be 43."
+    assert kinds(text, lang="en", field="character") == set()
+    text = "The application listed his age as 40, but the date of birth gives 42."
+    assert kinds(text, lang="en", field="character") == set()
+
+
+def test_loan_class_loans_on_record_savings_and_deposits() -> None:
+    # the seed: kol-4 (Diragukan), 31 loans on record, savings Rp 4.150.000, deposits Rp 20 juta
+    assert "number" in kinds("Kolektibilitas kol-3 (Diragukan).", field="character")
+    assert kinds("Kolektibilitas kol-4 (Diragukan).", field="character") == set()
+    assert kinds("Kredit macet dimulai dari kol-3 ke atas.", field="character") == set()
+    assert "number" in kinds("25 loans on record, 18 still active.", lang="en", field="character")
+    assert kinds("31 loans on record, 18 still active.", lang="en", field="character") == set()
+    text = "Own funds: IDR 20 million in savings and IDR 4.15 million in deposits."
+    assert "number" in kinds(text, lang="en", field="capital")
+    text = "Own funds: IDR 4.15 million in savings and IDR 20 million in deposits."
+    assert kinds(text, lang="en", field="capital") == set()
+
+
+def test_expenses_counted_carry_across_the_clause() -> None:
+    both = "gen011_plafon_and_tenor"  # expenses 3,1–3,4 juta, counted at 3,4
+    text = "Income is counted at IDR 6.5 million and expenses at IDR 3.1 million."
+    assert "number" in kinds(text, both, "en")
+    text = "Income is counted at IDR 6.5 million and expenses at IDR 3.4 million."
+    assert kinds(text, both, "en") == set()

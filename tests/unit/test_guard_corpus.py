@@ -18,7 +18,10 @@ marks are diagnosed from the guard's behaviour alone. The second blind set (``ho
 three more applications) was written the same way after the guard was fixed on the first,
 and run once: 40/45 faithful passed, 36/55 unfaithful caught as their kind (37/55 refused
 at all); the guard was then fixed for all 24 (``HOLDOUT3_MISCLASSIFIED`` would hold what is
-left). ``benchmarks/bench_guard.py`` prints the same measurement as figures, the sets apart.
+left). The third blind set (``holdout4.json``, four more applications) was written and run
+once after that: 38/45 faithful passed, 44/55 caught; fixed for all but two faithful texts
+that compute new ratios, refused by design (``HOLDOUT4_MISCLASSIFIED``).
+``benchmarks/bench_guard.py`` prints the same measurement as figures, the sets apart.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ CASES = guard_cases.load_cases()
 HOLDOUT = guard_cases.load_cases(guard_cases.HOLDOUT_FILE)
 BLIND = guard_cases.load_cases(guard_cases.HOLDOUT2_FILE)
 BLIND3 = guard_cases.load_cases(guard_cases.HOLDOUT3_FILE)
+BLIND4 = guard_cases.load_cases(guard_cases.HOLDOUT4_FILE)
 
 # Cases of corpus.json the guard misclassifies today: case id -> why (which rule is wrong).
 MISCLASSIFIED: dict[str, str] = {}
@@ -60,6 +64,17 @@ HOLDOUT2_MISCLASSIFIED: dict[str, str] = {}
 # kind (missed: true figures in the wrong role, indirect outcome wordings, occupations as verb
 # phrases, first names alone); the guard was fixed for all of them.
 HOLDOUT3_MISCLASSIFIED: dict[str, str] = {}
+
+# Cases of holdout4.json (the third blind set, four more applications) the guard
+# misclassifies. First run: 38/45 faithful passed, 44/55 unfaithful caught as their kind (44
+# refused at all); the guard was then fixed for all but two faithful texts that compute a
+# new ratio, which it refuses by design (the model is told to copy the engine's figures,
+# and a ratio of any two of them could be anything): the narrative falls back to the rules.
+_COMPUTED = "by design: a ratio the text computes is no engine fact, and is refused"
+HOLDOUT4_MISCLASSIFIED: dict[str, str] = {
+    "h4-g9017-f-08": f"{_COMPUTED} ('22%' of the capacity: 2.875.490 / 13.268.361)",
+    "h4-g9012-f-05": f"{_COMPUTED} ('92%': own funds / the recommended plafon)",
+}
 
 
 def _params(cases: list[guard_cases.Case], misclassified: dict[str, str]) -> list[object]:
@@ -108,6 +123,11 @@ def test_the_guard_classifies_the_blind_case(case: guard_cases.Case) -> None:
 
 @pytest.mark.parametrize("case", _params(BLIND3, HOLDOUT3_MISCLASSIFIED))
 def test_the_guard_classifies_the_second_blind_case(case: guard_cases.Case) -> None:
+    _classifies(case)
+
+
+@pytest.mark.parametrize("case", _params(BLIND4, HOLDOUT4_MISCLASSIFIED))
+def test_the_guard_classifies_the_third_blind_case(case: guard_cases.Case) -> None:
     _classifies(case)
 
 
@@ -173,12 +193,29 @@ def test_the_second_blind_set_is_large_and_varied() -> None:
     assert all(c.id.startswith("h3-") for c in BLIND3)
 
 
+def test_the_third_blind_set_is_large_and_varied() -> None:
+    faithful = [c for c in BLIND4 if c.faithful]
+    unfaithful = [c for c in BLIND4 if not c.faithful]
+    assert len(faithful) >= 40
+    assert len(unfaithful) >= 50
+    applications = Counter(c.application for c in BLIND4)
+    assert sum(n for a, n in applications.items() if a.startswith("g9_")) >= 70
+    english = sum(c.lang == "en" for c in BLIND4)
+    assert len(BLIND4) * 4 <= english * 10 <= len(BLIND4) * 6  # about half
+    kinds = Counter(c.kind for c in unfaithful)
+    assert kinds["number"] >= 12
+    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
+        assert kinds[kind] >= 4, kind
+    assert all(c.id.startswith("h4-") for c in BLIND4)
+
+
 def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
-    assert [cs.path for cs in guard_cases.SETS][:4] == [
+    assert [cs.path for cs in guard_cases.SETS] == [
         guard_cases.CORPUS_FILE,
         guard_cases.HOLDOUT_FILE,
         guard_cases.HOLDOUT2_FILE,
         guard_cases.HOLDOUT3_FILE,
+        guard_cases.HOLDOUT4_FILE,
     ]
     for cs in guard_cases.SETS:
         assert all(c.id.startswith(cs.prefix) for c in guard_cases.load_cases(cs.path)), cs.name
@@ -205,8 +242,16 @@ def test_the_second_blind_set_shares_no_case_with_the_others() -> None:
     assert not {text for c in BLIND3 for text in c.texts.values()} & other_texts
 
 
+def test_the_third_blind_set_shares_no_case_with_the_others() -> None:
+    others = CASES + HOLDOUT + BLIND + BLIND3
+    assert not {c.id for c in BLIND4} & {c.id for c in others}
+    other_texts = {text for c in others for text in c.texts.values()}
+    assert not {text for c in BLIND4 for text in c.texts.values()} & other_texts
+
+
 def test_every_misclassified_mark_names_a_case() -> None:
     assert set(MISCLASSIFIED) <= {c.id for c in CASES}
     assert set(HOLDOUT_MISCLASSIFIED) <= {c.id for c in HOLDOUT}
     assert set(HOLDOUT2_MISCLASSIFIED) <= {c.id for c in BLIND}
     assert set(HOLDOUT3_MISCLASSIFIED) <= {c.id for c in BLIND3}
+    assert set(HOLDOUT4_MISCLASSIFIED) <= {c.id for c in BLIND4}

@@ -10,19 +10,24 @@
   instalment (with the recommended terms: the recommended one), the income or expenses
   (counted: the end the engine counts), the income left, the repayment capacity, a
   deficit, the recognised value of collateral, the withdrawal ratio, the coverage, the
-  balance growth or the number of active loans that is not that figure. Facts are the
+  balance growth, the savings and the time deposits ("Rp 24 juta in savings"), the loan
+  quality class ("kol-3") or the number of active loans or of loans on record that is not
+  that figure. Facts are the
   metrics, the decision, the scores, every figure the engine's own memo states, and a few
   derived forms (a term in years, a count of reasons, how much the plafon, the term and
   the instalment change, a percentage above 100 as a multiple, a cut by the complement of
   a percentage applied). Money must match money, a percentage a percentage, months months;
 * ``outcome`` — a statement (direct or indirect: "cannot go ahead", "dapat langsung
-  dicairkan") that the loan is approved when the engine declined it, or declined when it
-  approved; "without conditions" when there are some, "with conditions" when there are
-  none;
+  dicairkan", "belum dapat direkomendasikan") that the loan is approved when the engine
+  declined it, or declined when it approved (refusing the term or amount *asked*, when
+  the engine approves another, is no decline); "without conditions" when there are some,
+  "with conditions" when there are none;
 * ``plafon`` / ``tenure`` — a sentence that approves, recommends, changes or keeps the
   terms (or a memo line labelled with them) giving another amount or term than the
   engine's, in months or whole years (exactly, unless hedged: "sekitar 2 tahun"); an
-  unknown figure named as the plafon or the tenor;
+  amount the plafon is changed *to* ("brought down from … to Rp 53 juta"); a term restated
+  in years that is not the same term ("36 bulan atau dua tahun"); an unknown figure named
+  as the plafon or the tenor;
 * ``age`` — an age that is not the member's (the age at maturity only when said so, a
   policy limit only as a limit); an age at all when the engine does not know it;
 * ``occupation`` — an occupation other than the member's (a more general word for the
@@ -41,7 +46,7 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -110,6 +115,10 @@ class Grounds:
     left: tuple[Decimal, ...] = ()  # the income left, before and after the new instalment
     recognised: tuple[Decimal, ...] = ()  # recognised collateral values, each and in all
     ratios: tuple[tuple[str, tuple[Decimal, ...]], ...] = ()  # named percentages: cue -> values
+    savings: tuple[Decimal, ...] = ()  # the savings balance (now, on average)
+    deposits: tuple[Decimal, ...] = ()  # the time deposits
+    kolektibilitas: int | None = None  # the loan quality class, 1-5
+    total_loans: int | None = None  # loans on record
     known_words: frozenset[str] = frozenset()  # words of the engine's memo, not the name
 
     @cached_property
@@ -273,12 +282,17 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         if d.installment != f.requested_instalment:
             facts.append(Fact(Decimal(abs(f.requested_instalment - d.installment)), "money"))
     facts += [Fact(x.value / 100, "count") for x in facts if x.kind == "percent" and x.value > 100]
+    current = capacity.get("existing_installment")
+    if isinstance(current, int | float | Decimal) and current:
+        for new in {d.installment, f.requested_instalment} - {0}:
+            facts.append(Fact(Decimal(str(current)) + new, "money"))  # all instalments after
     left = [
         abs(Decimal(str(v)))
         for k in ("disposable_income", "residual_after_installment")
         if isinstance(v := capacity.get(k), int | float | Decimal)
     ]
     collateral = ev.assessed["collateral"].metrics
+    capital = ev.assessed["capital"].metrics
     recognised = [
         Decimal(str(v))
         for item in [collateral, *(collateral.get("items") or ())]
@@ -316,7 +330,23 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         left=tuple(left),
         recognised=tuple(recognised),
         ratios=_ratios(ev),
+        savings=_amounts(capital, "savings_balance", "average_balance"),
+        deposits=_amounts(capital, "deposit_balance"),
+        kolektibilitas=_count(ev.assessed["character"].metrics.get("kolektibilitas")),
+        total_loans=_count(ev.assessed["character"].metrics.get("total_loans")),
     )
+
+
+def _amounts(metrics: Mapping[str, Any], *keys: str) -> tuple[Decimal, ...]:
+    return tuple(
+        Decimal(str(v))
+        for k in keys
+        if isinstance(v := metrics.get(k), int | float | Decimal) and not isinstance(v, bool)
+    )
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 # Percentages a narrative names (besides the rate and the DSR): what each cue may be.
@@ -363,6 +393,8 @@ def _reach(m: Mention) -> Decimal:
     amount written in full (``Rp 888.000`` for 888.488) may be rounded to thousands."""
     if m.grouped_integer and m.value > 0 and m.value % _THOUSAND == 0:
         return max(m.precision / 2, _THOUSAND / 2) + _EPSILON
+    if m.kind == "money" and m.grouped_integer and m.value >= _THOUSAND and m.value % 100 == 0:
+        return Decimal(50) + _EPSILON  # "Rp 48,700" for 48.729: rounded to hundreds
     return m.precision / 2 + _EPSILON
 
 
@@ -520,6 +552,8 @@ _APPROVE = re.compile(
     # "the committee can go ahead", "can then proceed", "layak dilanjutkan ke pencairan"
     r"(?:can|may|could|will)\s+(?:then\s+|now\s+|still\s+)?(?:go\s+ahead|proceed)|"
     r"(?:layak|dapat|bisa)\s+dilanjutkan\s+(?:ke|untuk|menuju)\s+(?:tahap\s+)?pencairan|"
+    r"pencairan\s+(?:cukup|hanya|tinggal)\s+menunggu|(?:pada\s+dasarnya|secara\s+umum)\s+layak|"
+    r"siap\s+dicairkan|ready\s+(?:for|to\s+be)\s+disburs\w+|can\s+be\s+disbursed|"
     # the noun, when it is what is recommended: "recommend a conditional approval"
     r"(?:recommend(?:s|ed|ing)?|support(?:s|ed)?|propose[sd]?)\s+(?:an?\s+|the\s+)?"
     r"(?:conditional\s+|full\s+)?approval|"
@@ -530,7 +564,7 @@ _APPROVE = re.compile(
 _DECLINE = re.compile(
     r"\b(cannot\s+(?:go\s+ahead|proceed|be\s+(?:granted|funded|financed))|not\s+eligible|"
     r"tidak\s+memenuhi\s+syarat|tidak\s+(?:dapat|bisa)\s+(?:dilanjutkan|diberikan|dibiayai)|"
-    r"belum\s+(?:dapat|bisa)\s+(?:kami\s+)?(?:rekomendasikan|setujui|berikan)|"
+    r"(?:belum|tidak)\s+(?:dapat|bisa)\s+(?:kami\s+)?(?:di)?(?:rekomendasikan|setujui|berikan)|"
     r"tidak\s+(?:kami\s+)?rekomendasikan|not\s+recommended|"
     r"ditolak|menolak|penolakan|declined|rejected|reject|refused|turned\s+down|"
     r"tidak\s+(?:dapat|bisa)\s+(?:diproses|didukung)|cannot\s+be\s+(?:processed|supported)|"
@@ -562,7 +596,9 @@ _PLAFON_CUE = re.compile(
 )
 _TENOR_CUE = re.compile(r"\b(?:tenor|term|tenure|jangka\s+waktu|selama|over)\b", re.IGNORECASE)
 _CHANGES = re.compile(
-    r"\b(?:menjadi(?=\s+(?:Rp|IDR|\d))|diperpanjang|diperpendek|diturunkan|dikurangi|dipangkas|extended|shortened|"
+    r"\b(?:menjadi(?=\s+(?:Rp|IDR|\d))|diperpanjang|diperpendek|dipersingkat|diturunkan|"
+    r"dikurangi|dipangkas|memangkas|menurunkan|memperpanjang|memperpendek|mempersingkat|"
+    r"trims|cuts|reduces|shortens|extends|extended|shortened|"
     r"lengthened|reduced|trimmed|lowered|lowers|cut)\b",
     re.IGNORECASE,
 )
@@ -603,7 +639,11 @@ _AGE_CUE = re.compile(
     r"\b(usia(?:nya)?|umur(?:nya)?|berusia|berumur|age|aged|muda|young)\b", re.IGNORECASE
 )
 # "usia tercatat 40 tahun", "the stated age is 40": the form's figure, not a claim
-_AS_STATED = re.compile(r"\b(?:tercatat|tertulis|stated|recorded|declared|on\s+the\s+form)\b", re.I)
+_AS_STATED = re.compile(
+    r"\b(?:tercatat|tertulis|ditulis|diisi|disebut(?:kan)?|menyebutkan|stated|recorded|declared|"
+    r"listed|reported|gave|given|on\s+the\s+form|application|formulir|form)\b",
+    re.I,
+)
 _DECADE = re.compile(
     r"\b(?:(early|mid|late)[-\s])?(twenties|thirties|forties|fifties|sixties|seventies)\b|"
     r"\b(dua|tiga|empat|lima|enam|tujuh)\s+puluhan\b|\b([2-7])0-an\b",
@@ -632,6 +672,11 @@ _BORN = re.compile(
     re.IGNORECASE,
 )
 _AT = re.compile(r"\b(?:at|pada)\s+$", re.IGNORECASE)
+_PERSON_IS = re.compile(
+    r"\b(?:he|she|they|the\s+member|the\s+applicant|the\s+borrower)\s+(?:is|was|turns?|"
+    r"turned|will\s+be|would\s+be)\s+(?:now\s+|already\s+|only\s+|just\s+)?$",
+    re.IGNORECASE,
+)
 
 # The loan's rate: the first percentage after "bunga"/"interest" — unless what comes
 # between (or just before: "plafon bunga") says it is a limit, or what comes before says
@@ -644,8 +689,9 @@ _A_LIMIT = re.compile(
     re.IGNORECASE,
 )
 _AT_MATURITY = re.compile(
-    r"\b(?:jatuh\s+tempo|lunas|maturity|matures|akhir\s+(?:tenor|pinjaman)|end\s+of\s+the\s+"
-    r"(?:loan|term)|(?:loan|term)\s+ends|fully\s+repaid)\b",
+    r"\b(?:jatuh\s+tempo|lunas|maturity|matures|akhir\s+(?:masa\s+)?(?:tenor|pinjaman|angsuran)|"
+    r"end\s+of\s+(?:the|its|this|his|her|their)\s+(?:[\w-]+\s+){0,3}?(?:loan|term|tenor)|"
+    r"(?:loan|term)\s+ends|fully\s+repaid)\b",
     re.IGNORECASE,
 )
 _OTHER_LOANS = re.compile(
@@ -660,7 +706,11 @@ _COMPARED = re.compile(
     re.IGNORECASE,
 )
 # "sisa penghasilan setelah angsuran …", "income left after instalments": another figure
-_NOT_IT = re.compile(r"\b(?:setelah|sesudah|after|less|minus|dikurangi|net\s+of)\s*$", re.I)
+_NOT_IT = re.compile(
+    r"\b(?:setelah|sesudah|after|less|minus|dikurangi|net\s+of|total|jumlah|seluruh|combined|"
+    r"gabungan|all)\s*$",
+    re.I,
+)
 _DELTA = re.compile(
     r"\b(?:falls?|fell|drops?|dropped|turun|berkurang|naik|rises?|rose|lower|higher|reduced|"
     r"cut|increases?|increased|decreases?|decreased|down|up|selisih|difference|lebih\s+"
@@ -839,7 +889,12 @@ def _not_about_the_loan(sentence: str, match: re.Match[str]) -> bool:
     return plain and bool(_BY_COMMITTEE.match(sentence, match.end()))
 
 
-def _outcome_problems(field: str, sentence: str, g: Grounds, out: list[Violation]) -> None:
+_SELF_NEGATED = re.compile(r"(?:tidak|tak|belum|cannot|can't|not)\b", re.IGNORECASE)
+
+
+def _outcome_problems(
+    field: str, sentence: str, g: Grounds, out: list[Violation], asked: bool = False
+) -> None:
     words = {w.lower() for w in _WORD.findall(sentence)}
     if not _CONDITIONAL.isdisjoint(words):
         return  # "could be approved if …" states a possibility
@@ -852,20 +907,42 @@ def _outcome_problems(field: str, sentence: str, g: Grounds, out: list[Violation
         else:
             approves = True
     for m in _DECLINE.finditer(sentence):
-        if _negated(sentence, m):
+        # a decline that holds its own negation ("belum dapat disetujui") is not turned
+        # round by a negation earlier in the sentence ("karena KYC belum dilakukan, …")
+        if _negated(sentence, m) and not _SELF_NEGATED.match(m.group(0)):
             approves = True
         else:
             declines = True
     said = sentence.strip()
     if g.outcome == Outcome.DECLINE and approves:
         out.append(Violation("outcome", field, said, "the engine declined the application"))
-    elif g.outcome != Outcome.DECLINE and declines and not approves:
+    elif g.outcome != Outcome.DECLINE and declines and not approves and not asked:
+        # (declining the term or amount asked is what an approval on other terms does)
         # "not approved as asked, but approved with conditions" is an approval
         out.append(Violation("outcome", field, said, f"the engine's outcome is {g.outcome}"))
     if g.has_conditions and approves and _UNCONDITIONAL.search(sentence):
         out.append(Violation("outcome", field, said, "the engine approves only with conditions"))
     elif g.outcome == Outcome.APPROVE and approves and _CONDITIONED.search(sentence):
         out.append(Violation("outcome", field, said, "the engine approves without conditions"))
+
+
+_REQUEST_WORDS = re.compile(
+    r"\b(?:diajukan|diminta|dimohonkan|requested|asked\s+for|as\s+asked)\b", re.IGNORECASE
+)
+
+
+def _declines_the_request(sentence: str, mentions: list[Mention], g: Grounds) -> bool:
+    """ "Tenor 10 bulan yang diajukan tidak dapat direkomendasikan": the term or amount asked
+    refused, when the engine approves another — not the application declined."""
+    if not _REQUEST_WORDS.search(sentence):
+        return False
+    plafon_changed = g.plafon != g.requested_plafon
+    tenure_changed = g.tenure != g.requested_tenure
+    return any(
+        (m.kind == "money" and plafon_changed and _close(m, Decimal(g.requested_plafon)))
+        or (m.kind in ("months", "years") and tenure_changed and _in_months(m, g.requested_tenure))
+        for m in mentions
+    )
 
 
 def _as_requested(sentence: str, m: Mention, start: int) -> bool:
@@ -906,6 +983,35 @@ def _terms_problems(
     _term_problems(
         field, sentence, start, terms, _TENOR_CUE, g.tenure, g.requested_tenure, "tenure", out
     )
+
+
+_TO = re.compile(r"\b(?:to|menjadi|ke)\s*$", re.IGNORECASE)
+_AMOUNT_NOUN = re.compile(
+    r"\b(?:plafond?|amount|request|loan|pinjaman|permohonan|pengajuan|jumlah)\b", re.IGNORECASE
+)
+_OTHER_NOUN = re.compile(
+    r"\b(?:angsuran|cicilan|instal(?:l)?ments?|tenor|term|DSR|income|penghasilan|agunan|"
+    r"collateral|jaminan|tabungan|savings|value|nilai|capacity|kapasitas)\b",
+    re.IGNORECASE,
+)
+
+
+def _changed_to_problems(
+    field: str, sentence: str, start: int, mentions: list[Mention], g: Grounds, out: list[Violation]
+) -> None:
+    """ "The plafon is brought down from Rp 75,5 juta to Rp 53,2 juta", "trims the request by
+    Rp 31,9 juta, to Rp 43,6 juta": the amount the plafon is changed *to* is the engine's."""
+    for m in mentions:
+        at = m.start - start
+        if m.kind != "money" or not _TO.search(sentence, max(0, at - 10), at):
+            continue
+        clause = sentence.rfind(";", 0, at) + 1
+        nouns = list(_AMOUNT_NOUN.finditer(sentence, clause, at))
+        if not nouns or _OTHER_NOUN.search(sentence, nouns[-1].end(), at):
+            continue
+        if _A_LIMIT.search(sentence, nouns[-1].end(), at) or _close(m, Decimal(g.plafon)):
+            continue
+        out.append(Violation("plafon", field, m.text, f"the recommended plafon is {g.plafon}"))
 
 
 _NOT_THESE_TERMS = re.compile(
@@ -998,14 +1104,33 @@ def _term_problems(
                 return m.value * 12 == value
         return _in_months(m, value)
 
-    if any(same(m, decided) for m in said):
-        return  # the sentence states the engine's figure
-    named = cue.search(sentence)
-    if requested != decided and named and _KEPT.search(sentence):
-        out.append(Violation(kind, field, sentence.strip(), detail))  # "stays as requested"
+    if kind == "tenure":
+        _restated_term_problems(field, sentence, start, said, out)
+    # the clause (between semicolons) that states the engine's figure is right; another
+    # clause of the sentence may still give a wrong one ("asked Rp 70 juta; the recommended
+    # amount is Rp 44,75 juta")
+    clauses = _clauses(sentence)
+    right = {
+        i
+        for i, (a, b) in enumerate(clauses)
+        for m in said
+        if a <= m.start - start < b and same(m, decided)
+    }
+    if len(right) == len(clauses):
         return
+    named = cue.search(sentence)
+    if requested != decided and named and not right:
+        kept = _KEPT.search(sentence)
+        if kept and any(
+            abs(c.start() - kept.end()) <= 30 or abs(kept.start() - c.end()) <= 30
+            for c in cue.finditer(sentence)
+        ):
+            out.append(Violation(kind, field, sentence.strip(), detail))  # "stays as requested"
+            return
     for m in said:
         at = m.start - start
+        if any(a <= at < b for i, (a, b) in enumerate(clauses) if i in right):
+            continue
         if _as_requested(sentence, m, start) or _FROM.search(sentence, max(0, at - 8), at):
             continue
         requested_again = requested != decided and same(m, requested)
@@ -1015,6 +1140,33 @@ def _term_problems(
         )
         if requested_again or after_cue:
             out.append(Violation(kind, field, m.text, detail))
+
+
+def _clauses(sentence: str) -> list[tuple[int, int]]:
+    bounds = [0] + [i + 1 for i, ch in enumerate(sentence) if ch == ";"] + [len(sentence) + 1]
+    return list(pairwise(bounds))
+
+
+_RESTATED = re.compile(
+    r"\s*(?:,|—|–|-|\(|atau|or|i\.e\.|yaitu|yakni|alias)\s*(?:about\s+|sekitar\s+)?$", re.I
+)
+
+
+def _restated_term_problems(
+    field: str, sentence: str, start: int, said: list[Mention], out: list[Violation]
+) -> None:
+    """A term restated in whole years must be the same term: "36 bulan atau dua tahun",
+    "36 months — four years" (36 months are three years)."""
+    for a, b in pairwise(said):
+        if a.kind != "months" or b.kind != "years" or b.precision < 1:
+            continue
+        if not _RESTATED.fullmatch(sentence, a.end - start, b.start - start):
+            continue
+        if _HEDGE.search(sentence, max(0, b.start - start - 20), b.start - start):
+            continue
+        if b.value * 12 != a.value:
+            detail = f"{a.text} is {a.value / 12:g} years, not {b.text}"
+            out.append(Violation("tenure", field, b.text, detail))
 
 
 def _age_problems(
@@ -1033,6 +1185,9 @@ def _age_problems(
         ):
             claimed[after[0].start] = after[0]
     for m in mentions:
+        if m.kind in ("plain", "years") and _PERSON_IS.search(text, max(0, m.start - 30), m.start):
+            claimed[m.start] = m  # "He is fifty-eight and works as …"
+            continue
         years_old = m.kind == "years" and (
             m.text.lower().endswith("old") or bool(_OLD.match(text, m.end))
         )
@@ -1049,7 +1204,7 @@ def _age_problems(
             continue
         allowed = {g.age}
         if g.age_at_maturity is not None and _AT_MATURITY.search(
-            text, max(0, m.start - 40), m.end + 40
+            text, max(0, m.start - 60), m.end + 40
         ):
             allowed.add(g.age_at_maturity)
         if _A_LIMIT.search(text, max(0, m.start - 25), m.start):
@@ -1118,11 +1273,18 @@ def _labelled_problems(
             out.append(Violation("number", field, said.text, detail))
 
 
+@functools.lru_cache(maxsize=32)
+def _clause_bounds(text: str) -> tuple[int, ...]:
+    """Where the clauses of ``text`` begin: after each sentence end and semicolon."""
+    ends = {e.end() for e in _SENTENCE_END.finditer(text)}
+    ends |= {i + 1 for i, ch in enumerate(text) if ch == ";"}
+    return (0, *sorted(ends))
+
+
 def _clause_start(text: str, at: int) -> int:
     """Where the clause holding ``at`` begins: after the last sentence end or semicolon."""
-    ends = [e.end() for e in _SENTENCE_END.finditer(text, 0, at)]
-    ends += [i + 1 for i in (text.rfind(";", 0, at),) if i >= 0]
-    return max(ends, default=0)
+    bounds = _clause_bounds(text)
+    return bounds[bisect_right(bounds, at) - 1]
 
 
 def _clause_end(text: str, at: int) -> int:
@@ -1218,6 +1380,30 @@ _OF_ALL = re.compile(
     re.IGNORECASE,
 )
 _CONJUNCTION = re.compile(r"\b(?:and|dan|serta|while|sedangkan|whereas)\b", re.IGNORECASE)
+_SAVINGS_AFTER = re.compile(
+    r"\s+(?:in\s+(?:(?:his|her|their|the)\s+)?(?:savings|a\s+savings\s+account)|"
+    r"(?:di|dalam)\s+tabungan)\b",
+    re.IGNORECASE,
+)
+_DEPOSITS_AFTER = re.compile(
+    r"\s+(?:in\s+(?:(?:his|her|their|the)\s+)?(?:time\s+)?deposits?|(?:di|dalam)\s+deposito)\b",
+    re.IGNORECASE,
+)
+# the loan quality class: "kol-4", "kolektibilitas 4", "class 4", "kelas 4"
+_KOL_CLASS = re.compile(
+    r"\b(?:kol(?:ektibilitas)?|kolek)[-\s]?([1-5])\b|\b(?:class|kelas)\s+([1-5])\b(?=\s*\))?", re.I
+)
+_KOL_RANGE = re.compile(
+    r"\s*(?:\+|ke\s+atas|atau\s+lebih(?:\s+buruk)?|or\s+(?:worse|above|higher)|and\s+(?:above|worse)|"
+    r"hingga|sampai|to|-|–)",
+    re.IGNORECASE,
+)
+_ON_RECORD = re.compile(
+    r"\s*(?:loans?|pinjaman|fasilitas|kredit|credits?)\s+(?:on\s+record|in\s+(?:total|all)|"
+    r"tercatat|(?:dalam|di)\s+riwayat|in\s+(?:his|her|their|the)\s+(?:history|record)|"
+    r"(?:sepanjang|selama)\s+(?:keanggotaan|riwayat)|so\s+far|to\s+date|sejauh\s+ini)\b",
+    re.IGNORECASE,
+)
 _MORE_THAN = re.compile(r"\b(?:more|fewer|less)\s+than\b|\bhingga\b", re.IGNORECASE)
 _A_LIMIT_AFTER = re.compile(
     r"\b(?:allowed|permitted|diizinkan|dibolehkan|diperbolehkan|limit|batas|maksimum|maksimal|"
@@ -1275,7 +1461,9 @@ def _role_problems(
         said = _named_amount(text, cue, mentions, "money")
         if said is None or _NOT_THE_EXPENSES.search(text, cue.end(), said.start):
             continue
-        counted = _COUNTED.search(text, cue.end(), said.start)
+        counted = _COUNTED.search(
+            text, max(_clause_start(text, cue.start()), cue.start() - 60), said.start
+        )
         allowed = g.expenses[1:] if counted else g.expenses
         if g.expenses and not any(_close(said, v) for v in allowed):
             low, high = g.expenses
@@ -1333,6 +1521,34 @@ def _role_problems(
                 else "the engine found no shortfall"
             )
             out.append(Violation("number", field, m.text, detail))
+    # "Rp 24 juta in savings and Rp 5,2 juta in deposits": the two balances, not swapped
+    for after_pattern, allowed, what in (
+        (_SAVINGS_AFTER, g.savings, "savings"),
+        (_DEPOSITS_AFTER, g.deposits, "time deposits"),
+    ):
+        for said in mentions:
+            if said.kind != "money" or not allowed or not after_pattern.match(text, said.end):
+                continue
+            if not any(_close(said, v) for v in allowed):
+                shown = " / ".join(str(v) for v in allowed)
+                out.append(Violation("number", field, said.text, f"the {what} are {shown}"))
+    if g.kolektibilitas is not None:
+        for k in _KOL_CLASS.finditer(text):
+            if _KOL_RANGE.match(text, k.end()) or _A_LIMIT.search(
+                text, max(0, k.start() - 25), k.start()
+            ):
+                continue  # "kol-3 ke atas": the policy's threshold, not the member's class
+            if int(k.group(1) or k.group(2)) != g.kolektibilitas:
+                detail = f"the member's loan quality is class {g.kolektibilitas}"
+                out.append(Violation("number", field, k.group(0), detail))
+    if g.total_loans is not None:
+        for i, m in enumerate(mentions):
+            if m.kind != "plain" or m.value != m.value.to_integral_value():
+                continue
+            nxt = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
+            if _ON_RECORD.match(text, m.end, nxt) and m.value != g.total_loans:
+                detail = f"the member has {g.total_loans} loans on record"
+                out.append(Violation("number", field, m.text, detail))
     if g.active_loans is None:
         return
     for i, m in enumerate(mentions):
@@ -1410,6 +1626,10 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
                 out.append(Violation("number", field, m.text, "no engine fact has this value"))
                 _named_term(field, body, m, g, out)
         for low, high in _ranges(body, mentions):
+            if _FROM.search(body, max(0, low.start - 8), low.start) and all(
+                _grounded(m, g) for m in (low, high)
+            ):
+                continue  # "raises the instalment from Rp 143.771 to Rp 192.500": a change
             if low.kind == "money" and not any(
                 _close(low, a) and _close(high, b) for a, b in g.money_ranges
             ):
@@ -1425,8 +1645,11 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
             sentence = body[start:end]
             inside = [m for m in mentions if start <= m.start < end]
             if sentence.strip():
-                _outcome_problems(field, sentence, g, out)
+                asked = _declines_the_request(sentence, inside, g)
+                _outcome_problems(field, sentence, g, out, asked)
                 _terms_problems(field, sentence, start, inside, g, out, approving)
+                if g.outcome != Outcome.DECLINE and g.plafon != g.requested_plafon:
+                    _changed_to_problems(field, sentence, start, inside, g, out)
                 if g.outcome != Outcome.DECLINE and g.installment != g.requested_installment:
                     _instalment_problems(field, sentence, start, inside, g, out)
             start = end
