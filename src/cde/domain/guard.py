@@ -487,10 +487,10 @@ def _named_term(field: str, text: str, m: Mention, g: Grounds, out: list[Violati
         if not _A_LIMIT.search(text, c.end(), m.start) and not _SENTENCE_END.search(
             text, c.end(), m.start
         ):
-            detail = f"the recommended {kind} is {value}"
+            detail = f"the recommended {kind} is {_term(kind, value)}"
             if g.outcome == Outcome.DECLINE:
                 asked = g.requested_plafon if kind == "plafon" else g.requested_tenure
-                detail = f"declined; the requested {kind} was {asked}"
+                detail = f"declined; the requested {kind} was {_term(kind, asked)}"
             out.append(Violation(kind, field, m.text, detail))
             return
 
@@ -1011,7 +1011,7 @@ def _changed_to_problems(
             continue
         if _A_LIMIT.search(sentence, nouns[-1].end(), at) or _close(m, Decimal(g.plafon)):
             continue
-        out.append(Violation("plafon", field, m.text, f"the recommended plafon is {g.plafon}"))
+        out.append(Violation("plafon", field, m.text, f"the recommended plafon is {_rp(g.plafon)}"))
 
 
 _NOT_THESE_TERMS = re.compile(
@@ -1060,8 +1060,8 @@ def _instalment_problems(
         if _NOT_THESE_TERMS.search(between) or _OTHER_LOANS.search(between):
             continue
         detail = (
-            f"the recommended loan's instalment is {g.installment}"
-            f" ({g.requested_installment} is the requested loan's)"
+            f"the recommended loan's instalment is {_rp(g.installment)}"
+            f" ({_rp(g.requested_installment)} is the requested loan's)"
         )
         out.append(Violation("number", field, said.text, detail))
 
@@ -1091,7 +1091,7 @@ def _term_problems(
     kind: ViolationKind,
     out: list[Violation],
 ) -> None:
-    detail = f"the recommended {kind} is {decided}"
+    detail = f"the recommended {kind} is {_term(kind, decided)}"
 
     def same(m: Mention, value: int) -> bool:
         if kind != "tenure":
@@ -1231,7 +1231,7 @@ def _labelled(g: Grounds) -> tuple[tuple[re.Pattern[str], str, tuple[Decimal, ..
             _INSTALMENT_CUE,
             "money",
             (Decimal(g.installment), Decimal(g.requested_installment)),
-            f"the instalment is {g.installment} (asked: {g.requested_installment})",
+            f"the instalment is {_rp(g.installment)} (asked: {_rp(g.requested_installment)})",
         ),
     ]
     if g.dsr_pct is not None:
@@ -1271,6 +1271,15 @@ def _labelled_problems(
             ):
                 continue
             out.append(Violation("number", field, said.text, detail))
+
+
+def _rp(value: Decimal | int) -> str:
+    """An amount for a violation's detail: ``Rp 2,875,490``."""
+    return f"Rp {int(value):,}"
+
+
+def _term(kind: str, value: int) -> str:
+    return _rp(value) if kind == "plafon" else f"{value} months"
 
 
 @functools.lru_cache(maxsize=32)
@@ -1455,7 +1464,10 @@ def _role_problems(
         allowed = g.incomes[:1] if counted else g.incomes
         if not any(_close(said, v) for v in allowed):
             low, high = g.incomes[0], g.incomes[1]
-            detail = f"the member's stated income is {low}-{high} a month, counted at {low}"
+            detail = (
+                f"the member's stated income is {_rp(low)}-{_rp(high)} a month,"
+                f" counted at {_rp(low)}"
+            )
             out.append(Violation("number", field, said.text, detail))
     for cue in _EXPENSES_CUE.finditer(text):
         said = _named_amount(text, cue, mentions, "money")
@@ -1467,7 +1479,10 @@ def _role_problems(
         allowed = g.expenses[1:] if counted else g.expenses
         if g.expenses and not any(_close(said, v) for v in allowed):
             low, high = g.expenses
-            detail = f"the member's stated expenses are {low}-{high} a month, counted at {high}"
+            detail = (
+                f"the member's stated expenses are {_rp(low)}-{_rp(high)} a month,"
+                f" counted at {_rp(high)}"
+            )
             out.append(Violation("number", field, said.text, detail))
     left: list[tuple[re.Match[str] | None, Mention | None]] = [
         (c, _named_amount(text, c, mentions, "money")) for c in _LEFT_CUE.finditer(text)
@@ -1481,7 +1496,7 @@ def _role_problems(
         if named is not None and _NOT_THE_LEFT.search(text, named.end(), said.start):
             continue
         if not any(_close(said, v) for v in g.left):
-            shown = " / ".join(str(v) for v in g.left)
+            shown = " / ".join(_rp(v) for v in g.left)
             detail = f"the income left each month is {shown} (before / after the new instalment)"
             out.append(Violation("number", field, said.text, detail))
     for cue in _RECOGNISED_CUE.finditer(text):
@@ -1495,14 +1510,16 @@ def _role_problems(
         ):
             continue
         if not any(_close(said, v) for v in g.recognised):
-            detail = "the recognised values are " + ", ".join(str(v) for v in g.recognised)
+            detail = "the recognised values are " + ", ".join(
+                _rp(v) for v in dict.fromkeys(g.recognised)
+            )
             out.append(Violation("number", field, said.text, detail))
     for cue in _CAPACITY_CUE.finditer(text):
         said = _named_amount(text, cue, mentions, "money")
         if said is None or not g.capacities:
             continue
         if not any(_close(said, v) for v in g.capacities):
-            detail = f"the repayment capacity is {g.capacities[0]} a month"
+            detail = f"the repayment capacity is {_rp(g.capacities[0])} a month"
             out.append(Violation("number", field, said.text, detail))
     for m in mentions:
         if m.kind != "money" or m.start in range_highs:
@@ -1516,7 +1533,7 @@ def _role_problems(
             continue  # "Rp 8 juta minus Rp 3 juta": arithmetic, not a deficit
         if not any(_close(m, v) for v in g.deficits):
             detail = (
-                "the engine's shortfalls are " + ", ".join(str(v) for v in g.deficits)
+                "the engine's shortfalls are " + ", ".join(_rp(v) for v in g.deficits)
                 if g.deficits
                 else "the engine found no shortfall"
             )
@@ -1530,7 +1547,7 @@ def _role_problems(
             if said.kind != "money" or not allowed or not after_pattern.match(text, said.end):
                 continue
             if not any(_close(said, v) for v in allowed):
-                shown = " / ".join(str(v) for v in allowed)
+                shown = " / ".join(_rp(v) for v in allowed)
                 out.append(Violation("number", field, said.text, f"the {what} are {shown}"))
     if g.kolektibilitas is not None:
         for k in _KOL_CLASS.finditer(text):
