@@ -743,7 +743,8 @@ _NAMED = re.compile(
 # "Andi Pratama has been a member …", "anggota bernama Andi".
 _PERSON = re.compile(
     r"\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})(?=\s*,\s*(?:a|an|seorang)\s|\s+(?:is|was|has\s+been|"
-    r"adalah|merupakan|telah\s+menjadi|sudah\s+menjadi|menjadi)\s+(?:a|an|seorang|anggota|member)\b)"
+    r"adalah|merupakan|telah\s+menjadi|sudah\s+menjadi|menjadi)\s+"
+    r"(?:a|an|seorang|anggota|member)\b)"
 )
 _FIRST_NAME = re.compile(
     r"(?:^|(?<=[.!?]\s)|(?<=\n))([A-Z][a-z]+)(?=\s+(?:has\s+been\s+a\s+member|is\s+a\s+member|"
@@ -768,7 +769,8 @@ _OCCUPATIONS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (
             r"pedagang|berdagang|berjualan|pemilik\s+(?:warung|toko|kios)|trader|merchant|"
             r"shopkeeper|shop\s+owner|stall\s+(?:owner|holder)|vendor|"
-            r"(?:membuka|mengelola|punya|memiliki|menjaga)\s+(?:sebuah\s+)?(?:warung|toko|kios|lapak)|"
+            r"(?:membuka|mengelola|punya|memiliki|menjaga)\s+(?:sebuah\s+)?"
+            r"(?:warung|toko|kios|lapak)|"
             r"(?:runs?|running|owns?|keeps?)\s+an?\s+(?:small\s+|little\s+)?(?:\w+\s+)?"
             r"(?:shop|stall|store|kiosk|warung)",
             "trader",
@@ -1403,7 +1405,8 @@ _KOL_CLASS = re.compile(
     r"\b(?:kol(?:ektibilitas)?|kolek)[-\s]?([1-5])\b|\b(?:class|kelas)\s+([1-5])\b(?=\s*\))?", re.I
 )
 _KOL_RANGE = re.compile(
-    r"\s*(?:\+|ke\s+atas|atau\s+lebih(?:\s+buruk)?|or\s+(?:worse|above|higher)|and\s+(?:above|worse)|"
+    r"\s*(?:\+|ke\s+atas|atau\s+lebih(?:\s+buruk)?|or\s+(?:worse|above|higher)|"
+    r"and\s+(?:above|worse)|"
     r"hingga|sampai|to|-|–)",
     re.IGNORECASE,
 )
