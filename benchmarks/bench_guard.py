@@ -9,7 +9,7 @@
    language, then every miss and every wrongly refused text with the guard's violations.
    Then the same figures, apart, for each later set of ``guard_cases.SETS``: the held-out
    set ``tests/guard_corpus/holdout.json`` and the blind sets ``holdout2.json`` to
-   ``holdout4.json``, each written without reading the guard's rules and run once (the
+   ``holdout5.json``, each written without reading the guard's rules and run once (the
    title shows that first run's figures; the guard was fixed after each, so only a new
    set's first run is an honest measure of texts the guard has not seen). This is a
    measurement: the exit status is 0 whatever the figures, 2 when any of the files cannot

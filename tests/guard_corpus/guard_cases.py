@@ -15,7 +15,7 @@ so that the corpus does not move when the generator does). The as-of date is alw
 2026-11-23 and the policy the default one.
 
 ``load_cases()`` loads the tuning corpus, ``load_cases(HOLDOUT_FILE)`` the held-out set,
-``load_cases(HOLDOUT2_FILE)`` … ``load_cases(HOLDOUT4_FILE)`` the blind sets; ``SETS``
+``load_cases(HOLDOUT2_FILE)`` … ``load_cases(HOLDOUT5_FILE)`` the blind sets; ``SETS``
 lists them all with their first-run figures. The files have the same format.
 """
 
@@ -42,6 +42,7 @@ HOLDOUT_FILE = HERE / "holdout.json"  # held out: written after tuning, the guar
 HOLDOUT2_FILE = HERE / "holdout2.json"  # blind: written without the guard's rules, fixed after
 HOLDOUT3_FILE = HERE / "holdout3.json"  # blind: written without the guard's rules, fixed after
 HOLDOUT4_FILE = HERE / "holdout4.json"  # blind: written without the guard's rules, fixed after
+HOLDOUT5_FILE = HERE / "holdout5.json"  # blind: written without the guard's rules, fixed after
 APPLICATIONS = HERE / "applications"
 SEED_FILE = REPO / "examples" / "seed_request.json"
 TODAY = date(2026, 11, 23)
@@ -70,6 +71,7 @@ SETS: tuple[CaseSet, ...] = (
     CaseSet("blind", HOLDOUT2_FILE, "h2-", "41/42, 32/62"),
     CaseSet("blind 3", HOLDOUT3_FILE, "h3-", "40/45, 36/55"),
     CaseSet("blind 4", HOLDOUT4_FILE, "h4-", "38/45, 44/55"),
+    CaseSet("blind 5", HOLDOUT5_FILE, "h5-", "35/45, 44/55"),
 )
 
 

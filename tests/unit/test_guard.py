@@ -670,3 +670,49 @@ def test_expenses_counted_carry_across_the_clause() -> None:
     assert "number" in kinds(text, both, "en")
     text = "Income is counted at IDR 6.5 million and expenses at IDR 3.4 million."
     assert kinds(text, both, "en") == set()
+
+
+# --- found by the fourth blind set ------------------------------------------------------------
+
+
+def test_signs_glued_counted_at_and_abbreviated_limits() -> None:
+    reduced = "gen017_reduced_plafon"  # nothing negative; Rp 14,4 juta recommended
+    text = "Approved on other terms - Rp 14,400,000 over 45 months."  # a dash, not a sign
+    assert kinds(text, reduced, "en", "analytic") == set()
+    assert "number" in kinds("Income left: -Rp 14,400,000 a month.", reduced, "en")
+    both = "gen011_plafon_and_tenor"  # expenses 3,1–3,4 juta counted at 3,4
+    text = "Income Rp 6.5m-8.5m (Rp 6.5m used) | Expenses Rp 3.1m-3.4m (Rp 3.4m used)"
+    assert kinds(text, both, "en") == set()
+    assert kinds("DSR 66,8% (maks. 50%), angsuran maks. Rp 1,86 juta.", both) == set()
+
+
+def test_headroom_collateral_shortfall_and_item_count_are_derived_facts() -> None:
+    both = "gen011_plafon_and_tenor"  # capacity 1,86 juta; asked 4.343.508; two items
+    text = "The requested instalment exceeds capacity by about IDR 2.48 million."
+    assert kinds(text, both, "en") == set()
+    assert kinds("Two items are pledged: an Avanza and a Beat.", both, "en", "collateral") == set()
+    # 137,5 juta × 100% required − 35,7 juta recognised = 101,8 juta short of full cover
+    assert kinds("The collateral is IDR 101.8 million short.", both, "en", "collateral") == set()
+
+
+def test_the_overall_grade_and_the_recognition_applied() -> None:
+    both = "gen011_plafon_and_tenor"  # overall B; everything recognised at 50%
+    assert "number" in kinds("Overall score 65/100, grade C.", both, "en", "analytic")
+    assert kinds("Overall grade B.", both, "en", "analytic") == set()
+    reduced = "gen017_reduced_plafon"  # the Beat: 80% declared, 50% recognised
+    text = "The Beat is recognised at 80%, giving Rp 14.45 million."
+    assert "number" in kinds(text, reduced, "en", "collateral")
+    text = "The Beat is recognised at 50%, giving Rp 14.45 million (80% was declared)."
+    assert kinds(text, reduced, "en", "collateral") == set()
+
+
+def test_a_term_stated_as_the_loans_and_names_and_ages_in_more_forms() -> None:
+    both = "gen011_plafon_and_tenor"  # 43 months asked, 36 recommended
+    assert "tenure" in kinds("Jangka waktu pinjaman 4 tahun.", both, field="condition")
+    assert "tenure" in kinds("The loan is spread over five years.", both, "en", "analytic")
+    assert kinds("Jangka waktu pinjaman 3 tahun (batas 36 bulan).", both) == set()
+    assert kinds("Angsuran tenor 43 bulan sebesar Rp 4,34 juta.", both) == set()  # the asked
+    assert "name" in kinds("Budi's application is approved.", both, "en", "analytic")
+    # the seed: 42
+    assert "age" in kinds("A trader who is 40 and has 18 active loans.", lang="en")
+    assert "outcome" in kinds("The analysis leans towards a conditional approval.", lang="en")

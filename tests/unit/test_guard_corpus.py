@@ -20,7 +20,9 @@ and run once: 40/45 faithful passed, 36/55 unfaithful caught as their kind (37/5
 at all); the guard was then fixed for all 24 (``HOLDOUT3_MISCLASSIFIED`` would hold what is
 left). The third blind set (``holdout4.json``, four more applications) was written and run
 once after that: 38/45 faithful passed, 44/55 caught; fixed for all but two faithful texts
-that compute new ratios, refused by design (``HOLDOUT4_MISCLASSIFIED``).
+that compute new ratios, refused by design (``HOLDOUT4_MISCLASSIFIED``). The fourth
+(``holdout5.json``), written and run once after that: 35/45 passed, 44/55 caught; fixed for
+all but three misses (``HOLDOUT5_MISCLASSIFIED``).
 ``benchmarks/bench_guard.py`` prints the same measurement as figures, the sets apart.
 """
 
@@ -40,6 +42,7 @@ HOLDOUT = guard_cases.load_cases(guard_cases.HOLDOUT_FILE)
 BLIND = guard_cases.load_cases(guard_cases.HOLDOUT2_FILE)
 BLIND3 = guard_cases.load_cases(guard_cases.HOLDOUT3_FILE)
 BLIND4 = guard_cases.load_cases(guard_cases.HOLDOUT4_FILE)
+BLIND5 = guard_cases.load_cases(guard_cases.HOLDOUT5_FILE)
 
 # Cases of corpus.json the guard misclassifies today: case id -> why (which rule is wrong).
 MISCLASSIFIED: dict[str, str] = {}
@@ -74,6 +77,24 @@ _COMPUTED = "by design: a ratio the text computes is no engine fact, and is refu
 HOLDOUT4_MISCLASSIFIED: dict[str, str] = {
     "h4-g9017-f-08": f"{_COMPUTED} ('22%' of the capacity: 2.875.490 / 13.268.361)",
     "h4-g9012-f-05": f"{_COMPUTED} ('92%': own funds / the recommended plafon)",
+}
+
+# Cases of holdout5.json (the fourth blind set, three more applications). First run: 35/45
+# faithful passed, 44/55 unfaithful caught as their kind (45 refused at all); fixed for all
+# but these three misses.
+HOLDOUT5_MISCLASSIFIED: dict[str, str] = {
+    "h5-g13-028-u-02": (
+        "missed: 'pinjaman tersebut ... masih berjalan' claims an active loan (0 active)"
+        " without a figure; the guard reads figures and a few claims, not this one"
+    ),
+    "h5-g13-137-u-07": (
+        "missed: 'the largest amount the engine found sound is just Rp 500,000' (the policy"
+        " minimum; the sized amount is Rp 0): no rule binds the sized plafon in a decline"
+    ),
+    "h5-g13-137-u-12": (
+        "missed, by design: 'wiraswasta' for a Nelayan passes — the guard takes a more"
+        " general word for the same work as no contradiction (a fisher is self-employed)"
+    ),
 }
 
 
@@ -128,6 +149,11 @@ def test_the_guard_classifies_the_second_blind_case(case: guard_cases.Case) -> N
 
 @pytest.mark.parametrize("case", _params(BLIND4, HOLDOUT4_MISCLASSIFIED))
 def test_the_guard_classifies_the_third_blind_case(case: guard_cases.Case) -> None:
+    _classifies(case)
+
+
+@pytest.mark.parametrize("case", _params(BLIND5, HOLDOUT5_MISCLASSIFIED))
+def test_the_guard_classifies_the_fourth_blind_case(case: guard_cases.Case) -> None:
     _classifies(case)
 
 
@@ -209,6 +235,22 @@ def test_the_third_blind_set_is_large_and_varied() -> None:
     assert all(c.id.startswith("h4-") for c in BLIND4)
 
 
+def test_the_fourth_blind_set_is_large_and_varied() -> None:
+    faithful = [c for c in BLIND5 if c.faithful]
+    unfaithful = [c for c in BLIND5 if not c.faithful]
+    assert len(faithful) >= 40
+    assert len(unfaithful) >= 50
+    applications = Counter(c.application for c in BLIND5)
+    assert sum(n for a, n in applications.items() if a.startswith("g13_")) >= 70
+    english = sum(c.lang == "en" for c in BLIND5)
+    assert len(BLIND5) * 4 <= english * 10 <= len(BLIND5) * 6  # about half
+    kinds = Counter(c.kind for c in unfaithful)
+    assert kinds["number"] >= 12
+    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
+        assert kinds[kind] >= 4, kind
+    assert all(c.id.startswith("h5-") for c in BLIND5)
+
+
 def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
     assert [cs.path for cs in guard_cases.SETS] == [
         guard_cases.CORPUS_FILE,
@@ -216,6 +258,7 @@ def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
         guard_cases.HOLDOUT2_FILE,
         guard_cases.HOLDOUT3_FILE,
         guard_cases.HOLDOUT4_FILE,
+        guard_cases.HOLDOUT5_FILE,
     ]
     for cs in guard_cases.SETS:
         assert all(c.id.startswith(cs.prefix) for c in guard_cases.load_cases(cs.path)), cs.name
@@ -249,9 +292,17 @@ def test_the_third_blind_set_shares_no_case_with_the_others() -> None:
     assert not {text for c in BLIND4 for text in c.texts.values()} & other_texts
 
 
+def test_the_fourth_blind_set_shares_no_case_with_the_others() -> None:
+    others = CASES + HOLDOUT + BLIND + BLIND3 + BLIND4
+    assert not {c.id for c in BLIND5} & {c.id for c in others}
+    other_texts = {text for c in others for text in c.texts.values()}
+    assert not {text for c in BLIND5 for text in c.texts.values()} & other_texts
+
+
 def test_every_misclassified_mark_names_a_case() -> None:
     assert set(MISCLASSIFIED) <= {c.id for c in CASES}
     assert set(HOLDOUT_MISCLASSIFIED) <= {c.id for c in HOLDOUT}
     assert set(HOLDOUT2_MISCLASSIFIED) <= {c.id for c in BLIND}
     assert set(HOLDOUT3_MISCLASSIFIED) <= {c.id for c in BLIND3}
     assert set(HOLDOUT4_MISCLASSIFIED) <= {c.id for c in BLIND4}
+    assert set(HOLDOUT5_MISCLASSIFIED) <= {c.id for c in BLIND5}

@@ -176,6 +176,10 @@ def test_scale_words_do_not_make_money_context_for_separators() -> None:
     )
     assert one("Rp 2,565 juta", "id").value == D(2_565_000)
     assert one("IDR 1.125 billion", "en").value == D(1_125_000_000)
+    # in English a glued M is a million, in Indonesian (money context) a miliar
+    assert one("Rp 22.5M", "en").value == D(22_500_000)
+    assert one("79.5M", "en").value == D(79_500_000)
+    assert one("Rp 2,5 M", "id").value == D(2_500_000_000)
     # the language's own grouping sign stays grouping
     assert one("Rp 1.097 miliar", "id").value == D(1_097_000_000_000)
     assert one("IDR 1,097 million", "en").value == D(1_097_000_000)

@@ -11,12 +11,15 @@
   (counted: the end the engine counts), the income left, the repayment capacity, a
   deficit, the recognised value of collateral, the withdrawal ratio, the coverage, the
   balance growth, the savings and the time deposits ("Rp 24 juta in savings"), the loan
-  quality class ("kol-3") or the number of active loans or of loans on record that is not
-  that figure. Facts are the
+  quality class ("kol-3"), the overall grade, the recognition applied to collateral
+  ("recognised at 80%" when 80% was only declared) or the number of active loans or of
+  loans on record that is not that figure. Facts are the
   metrics, the decision, the scores, every figure the engine's own memo states, and a few
   derived forms (a term in years, a count of reasons, how much the plafon, the term and
-  the instalment change, a percentage above 100 as a multiple, a cut by the complement of
-  a percentage applied). Money must match money, a percentage a percentage, months months;
+  the instalment change, the room or excess against the repayment capacity, the collateral
+  short of full cover, the total of all instalments, the number of collateral items, a
+  percentage above 100 as a multiple, a cut by the complement of a percentage applied).
+  Money must match money, a percentage a percentage, months months;
 * ``outcome`` — a statement (direct or indirect: "cannot go ahead", "dapat langsung
   dicairkan", "belum dapat direkomendasikan") that the loan is approved when the engine
   declined it, or declined when it approved (refusing the term or amount *asked*, when
@@ -26,8 +29,9 @@
   terms (or a memo line labelled with them) giving another amount or term than the
   engine's, in months or whole years (exactly, unless hedged: "sekitar 2 tahun"); an
   amount the plafon is changed *to* ("brought down from … to Rp 53 juta"); a term restated
-  in years that is not the same term ("36 bulan atau dua tahun"); an unknown figure named
-  as the plafon or the tenor;
+  in years that is not the same term ("36 bulan atau dua tahun"); a term stated as the
+  loan's ("jangka waktu pinjaman 4 tahun", "spread over six years") that is neither the
+  engine's nor the one asked; an unknown figure named as the plafon or the tenor;
 * ``age`` — an age that is not the member's (the age at maturity only when said so, a
   policy limit only as a limit); an age at all when the engine does not know it;
 * ``occupation`` — an occupation other than the member's (a more general word for the
@@ -119,6 +123,8 @@ class Grounds:
     deposits: tuple[Decimal, ...] = ()  # the time deposits
     kolektibilitas: int | None = None  # the loan quality class, 1-5
     total_loans: int | None = None  # loans on record
+    grade: str = ""  # the overall grade
+    recognition_pcts: tuple[Decimal, ...] = ()  # what the policy and the engine recognise
     known_words: frozenset[str] = frozenset()  # words of the engine's memo, not the name
 
     @cached_property
@@ -282,6 +288,19 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         if d.installment != f.requested_instalment:
             facts.append(Fact(Decimal(abs(f.requested_instalment - d.installment)), "money"))
     facts += [Fact(x.value / 100, "count") for x in facts if x.kind == "percent" and x.value > 100]
+    # the room left or the excess against the repayment capacity, the collateral short of
+    # the required cover, the number of collateral items
+    room = capacity.get("repayment_capacity")
+    if isinstance(room, int | float | Decimal):
+        for new in {d.installment, f.requested_instalment} - {0}:
+            facts.append(Fact(abs(Decimal(str(room)) - new), "money"))
+    items = ev.assessed["collateral"].metrics.get("items") or ()
+    facts.append(Fact(Decimal(len(items)), "count"))
+    required = ev.assessed["collateral"].metrics.get("required_coverage_pct")
+    held = ev.assessed["collateral"].metrics.get("recognised_value")
+    if isinstance(required, int | float | Decimal) and isinstance(held, int | float | Decimal):
+        cover = Decimal(f.plafon) * Decimal(str(required)) / 100
+        facts.append(Fact(abs(cover - Decimal(str(held))), "money"))
     current = capacity.get("existing_installment")
     if isinstance(current, int | float | Decimal) and current:
         for new in {d.installment, f.requested_instalment} - {0}:
@@ -334,6 +353,14 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         deposits=_amounts(capital, "deposit_balance"),
         kolektibilitas=_count(ev.assessed["character"].metrics.get("kolektibilitas")),
         total_loans=_count(ev.assessed["character"].metrics.get("total_loans")),
+        grade=str(ev.grade),
+        recognition_pcts=tuple(
+            Decimal(str(v))
+            for item in collateral.get("items") or ()
+            if isinstance(item, Mapping)
+            for k in ("recognition_pct", "policy_recognition_pct")
+            if isinstance(v := item.get(k), int | float | Decimal)
+        ),
     )
 
 
@@ -551,6 +578,8 @@ _APPROVE = re.compile(
     r"\s+pinjaman|menerima\s+pinjaman)|approv(?:e|es|ed)|approving|"
     # "the committee can go ahead", "can then proceed", "layak dilanjutkan ke pencairan"
     r"(?:can|may|could|will)\s+(?:then\s+|now\s+|still\s+)?(?:go\s+ahead|proceed)|"
+    r"(?:leans?|leaning|tends?|inclined)\s+(?:towards?|to)\s+(?:an?\s+)?(?:conditional\s+|full\s+)?"
+    r"approv\w*|"
     r"(?:layak|dapat|bisa)\s+dilanjutkan\s+(?:ke|untuk|menuju)\s+(?:tahap\s+)?pencairan|"
     r"pencairan\s+(?:cukup|hanya|tinggal)\s+menunggu|(?:pada\s+dasarnya|secara\s+umum)\s+layak|"
     r"siap\s+dicairkan|ready\s+(?:for|to\s+be)\s+disburs\w+|can\s+be\s+disbursed|"
@@ -673,7 +702,7 @@ _BORN = re.compile(
 )
 _AT = re.compile(r"\b(?:at|pada)\s+$", re.IGNORECASE)
 _PERSON_IS = re.compile(
-    r"\b(?:he|she|they|the\s+member|the\s+applicant|the\s+borrower)\s+(?:is|was|turns?|"
+    r"\b(?:he|she|they|who|the\s+member|the\s+applicant|the\s+borrower)\s+(?:is|was|turns?|"
     r"turned|will\s+be|would\s+be)\s+(?:now\s+|already\s+|only\s+|just\s+)?$",
     re.IGNORECASE,
 )
@@ -683,7 +712,8 @@ _PERSON_IS = re.compile(
 # it is about the member's other loans.
 _RATE_CUE = re.compile(r"\b(?:berbunga|bunga(?:nya)?|interest(?:\s+rate)?)\b", re.IGNORECASE)
 _A_LIMIT = re.compile(
-    r"\b(?:batas|maksimum|maksimal|minimum|minimal|paling\s+(?:tinggi|rendah)|plafon|ceiling|"
+    r"\b(?:batas|maksimum|maksimal|maks|max|minimum|minimal|min|paling\s+(?:tinggi|rendah)|"
+    r"plafon|ceiling|"
     r"maximum|cap|limit|at\s+(?:most|least)|up\s+to|kapasitas|capacity|mampu|afford\w*|"
     r"terjangkau)\b",
     re.IGNORECASE,
@@ -696,7 +726,8 @@ _AT_MATURITY = re.compile(
 )
 _OTHER_LOANS = re.compile(
     r"\b(?:berjalan|asumsi|existing|outstanding|current|assum(?:ption|ed|es)|"
-    r"saat\s+ini|sekarang|lain(?:nya)?|other|perkiraan|diperkirakan|estimated?)\b",
+    r"saat\s+ini|sekarang|lain(?:nya)?|other|perkiraan|diperkirakan|estimated?|lama|"
+    r"sebelumnya|terdahulu|previous|old)\b",
     re.IGNORECASE,
 )
 # "DSR slightly above 50%": a comparison with a limit, not the figure itself
@@ -751,6 +782,10 @@ _FIRST_NAME = re.compile(
     r"joined|became\s+a\s+member|tercatat\s+(?:memiliki|sebagai)|telah\s+menjadi\s+anggota|"
     r"sudah\s+menjadi\s+anggota|menjadi\s+anggota|bergabung|works\s+as|bekerja\s+sebagai|"
     r"berprofesi|berusia|is\s+\d+\s+years?\s+old)\b)"
+)
+_POSSESSIVE_NAME = re.compile(
+    r"\b([A-Z][a-z]+)['’]s\s+(?:application|loan|request|record|income|savings|file|membership|"
+    r"repayment|history|character|occupation|age)\b"
 )
 _NAMED_AS = re.compile(
     r"\b(?:[Nn]amed|[Cc]alled|[Bb]ernama|[Aa]tas\s+nama|a\.n\.)\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"
@@ -1014,6 +1049,38 @@ def _changed_to_problems(
         if _A_LIMIT.search(sentence, nouns[-1].end(), at) or _close(m, Decimal(g.plafon)):
             continue
         out.append(Violation("plafon", field, m.text, f"the recommended plafon is {_rp(g.plafon)}"))
+
+
+_STATED_TERM = re.compile(
+    r"\b(?:tenor|jangka\s+waktu(?:\s+(?:pinjaman|kredit))?|term|tenure|(?:spread|repaid|"
+    r"repayable|paid\s+back)\s+over|(?:dicicil|diangsur|dilunasi)\s+(?:selama|dalam))"
+    r"(?:\s+(?:is|of|adalah|pinjaman|loan|selama|menjadi|:))*\s*:?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _stated_term_problems(
+    field: str, sentence: str, start: int, mentions: list[Mention], g: Grounds, out: list[Violation]
+) -> None:
+    """ "Jangka waktu pinjaman 4 tahun", "spread over six years": a term stated as the
+    loan's must be the engine's (or the one asked)."""
+    for m in mentions:
+        at = m.start - start
+        hit = _STATED_TERM.search(sentence, max(0, at - 40), at)
+        if m.kind not in ("months", "years") or hit is None:
+            continue
+        near = sentence[hit.start() : min(len(sentence), m.end - start + 20)]
+        around = sentence[max(0, hit.start() - 30) : min(len(sentence), m.end - start + 20)]
+        if _A_LIMIT.search(near) or _OTHER_LOANS.search(around) or _REQUEST_WORDS.search(around):
+            continue
+        if any(
+            _in_months(m, term) and (m.kind != "years" or m.value * 12 == term)
+            for term in (g.tenure, g.requested_tenure)
+        ):
+            continue  # the engine's term, or the one asked
+        if _HEDGE.search(sentence, max(0, at - 20), at) and _in_months(m, g.tenure):
+            continue
+        out.append(Violation("tenure", field, m.text, f"the recommended term is {g.tenure} months"))
 
 
 _NOT_THESE_TERMS = re.compile(
@@ -1326,8 +1393,11 @@ _ANOTHER_AMOUNT = re.compile(
     r"covers?|menutup)\b",
     re.IGNORECASE,
 )
+# "counted at", "dihitung sebesar": the figure the engine counts (not "(Rp 12m used)")
 _COUNTED = re.compile(
-    r"\b(?:counted|dihitung|diperhitungkan|taken|diambil|used|dipakai|digunakan)\b", re.IGNORECASE
+    r"\b(?:counted|dihitung|diperhitungkan|taken|diambil|used|dipakai|digunakan)"
+    r"(?:\s+(?:at|as|dari|sebesar|pada|sejumlah|on)\b|\s*$)",
+    re.IGNORECASE,
 )
 _EXPENSES_CUE = re.compile(r"\b(?:pengeluaran|expenses?|biaya\s+hidup|spending)\b", re.IGNORECASE)
 _NOT_THE_EXPENSES = re.compile(
@@ -1351,6 +1421,7 @@ _NOT_THE_LEFT = re.compile(
     r"defisit|minus|DSR|60\s*%)\b",
     re.IGNORECASE,
 )
+_RECOGNISED_AT = re.compile(r"\s*(?:at|sebesar|senilai|pada|:)?\s*", re.IGNORECASE)
 _NOT_RECOGNISED = re.compile(
     r"\b(?:covers?|menutup|cakupan|coverage|requested|diminta|permohonan|pengajuan|tenor|term|"
     r"angsuran|cicilan|instal(?:l)?ments?|plafond?|amount|pinjaman|loan)\b",
@@ -1370,8 +1441,8 @@ _CAPACITY_CUE = re.compile(
     re.IGNORECASE,
 )
 _DEFICIT_CUE = re.compile(
-    r"(?:\b(?:minus|defisit|deficit|shortfall|negatif|negative)\b[^.;:\d]{0,25}|"
-    r"(?:^|(?<=[\s(:=]))[-–−])\s*$",
+    r"(?:\b(?:minus|defisit|deficit|shortfall|negatif|negative)\b[^.;:\d]{0,25}\s*$|"
+    r"(?:^|(?<=[\s(:=]))[-–−]$)",
     re.IGNORECASE,
 )
 _ACTIVE_AFTER = re.compile(
@@ -1392,12 +1463,20 @@ _OF_ALL = re.compile(
 )
 _CONJUNCTION = re.compile(r"\b(?:and|dan|serta|while|sedangkan|whereas)\b", re.IGNORECASE)
 _SAVINGS_AFTER = re.compile(
-    r"\s+(?:in\s+(?:(?:his|her|their|the)\s+)?(?:savings|a\s+savings\s+account)|"
+    r"\s+(?:in\s+(?:(?:his|her|their|the)\s+)?(?:(?:active|current|voluntary)\s+)?"
+    r"(?:savings|a\s+savings\s+account)|"
     r"(?:di|dalam)\s+tabungan)\b",
     re.IGNORECASE,
 )
 _DEPOSITS_AFTER = re.compile(
-    r"\s+(?:in\s+(?:(?:his|her|their|the)\s+)?(?:time\s+)?deposits?|(?:di|dalam)\s+deposito)\b",
+    r"\s+(?:in\s+(?:(?:his|her|their|the)\s+)?(?:(?:active|current)\s+)?(?:time\s+)?deposits?|"
+    r"(?:di|dalam)\s+deposito)\b",
+    re.IGNORECASE,
+)
+# the overall grade: "overall score 69/100, grade C", "grade keseluruhan B"
+_OVERALL_GRADE = re.compile(
+    r"\b(?:overall|keseluruhan|akhir|final|total)\b[^.;()]{0,30}?\bgrade\s+([A-E])\b|"
+    r"\bgrade\s+(?:keseluruhan|akhir|overall)\s+(?:adalah\s+|is\s+)?([A-E])\b",
     re.IGNORECASE,
 )
 # the loan quality class: "kol-4", "kolektibilitas 4", "class 4", "kelas 4"
@@ -1453,7 +1532,9 @@ def _role_problems(
     field: str, text: str, mentions: list[Mention], g: Grounds, out: list[Violation]
 ) -> None:
     """Income, repayment capacity, deficit and active loans stated as something else."""
-    range_highs = {b.start for _, b in _ranges(text, mentions)}
+    stated_ranges = _ranges(text, mentions)
+    range_highs = {b.start for _, b in stated_ranges}
+    range_lows = {a.start for a, _ in stated_ranges}
     for cue in _INCOME_CUE.finditer(text):
         begins = _clause_start(text, cue.start())
         if _NOT_THE_INCOME_BEFORE.search(text, max(begins, cue.start() - 25), cue.start()):
@@ -1464,7 +1545,7 @@ def _role_problems(
         if _NOT_IT.search(text, max(0, cue.start() - 20), cue.start()):
             continue
         counted = _COUNTED.search(text, cue.end(), said.start)
-        allowed = g.incomes[:1] if counted else g.incomes
+        allowed = g.incomes[:1] if counted and said.start not in range_lows else g.incomes
         if not any(_close(said, v) for v in allowed):
             low, high = g.incomes[0], g.incomes[1]
             detail = (
@@ -1479,6 +1560,7 @@ def _role_problems(
         counted = _COUNTED.search(
             text, max(_clause_start(text, cue.start()), cue.start() - 60), said.start
         )
+        counted = counted if said.start not in range_lows else None  # "Rp 3,1–3,6 juta"
         allowed = g.expenses[1:] if counted else g.expenses
         if g.expenses and not any(_close(said, v) for v in allowed):
             low, high = g.expenses
@@ -1552,6 +1634,29 @@ def _role_problems(
             if not any(_close(said, v) for v in allowed):
                 shown = " / ".join(_rp(v) for v in allowed)
                 out.append(Violation("number", field, said.text, f"the {what} are {shown}"))
+    if g.grade:
+        for graded in _OVERALL_GRADE.finditer(text):
+            letter = graded.group(1) or graded.group(2)
+            if letter.upper() != g.grade:
+                detail = f"the overall grade is {g.grade}"
+                out.append(Violation("number", field, graded.group(0), detail))
+    for cue in _RECOGNISED_CUE.finditer(text):
+        pct = next(
+            (m for m in mentions if cue.end() <= m.start <= cue.end() + 12 and m.kind == "percent"),
+            None,
+        )
+        if pct is None or not g.recognition_pcts:
+            continue
+        if not _RECOGNISED_AT.fullmatch(text, cue.end(), pct.start):
+            continue  # "the recognised collateral covers 715%": another percentage
+        if _AS_DECLARED.search(
+            text, max(_clause_start(text, cue.start()), cue.start() - 40), pct.end
+        ):
+            continue
+        if not any(_close(pct, v) for v in g.recognition_pcts):
+            shown = ", ".join(f"{v}%" for v in dict.fromkeys(g.recognition_pcts))
+            detail = f"the recognition the engine applies is {shown} (the declared one is not used)"
+            out.append(Violation("number", field, pct.text, detail))
     if g.kolektibilitas is not None:
         for k in _KOL_CLASS.finditer(text):
             if _KOL_RANGE.match(text, k.end()) or _A_LIMIT.search(
@@ -1628,7 +1733,7 @@ def _person_problems(field: str, text: str, g: Grounds, out: list[Violation]) ->
     for m in _NAMED.finditer(text):
         if m.group(1) not in _NOT_NAMES:
             out.append(Violation("name", field, m.group(0), "no name was given: do not name"))
-    for pattern in (_PERSON, _NAMED_AS, _FIRST_NAME):
+    for pattern in (_PERSON, _NAMED_AS, _FIRST_NAME, _POSSESSIVE_NAME):
         for m in pattern.finditer(text):
             words = m.group(1).split()
             if all(w in _NOT_NAMES or w.lower() in g.known_words for w in words):
@@ -1670,6 +1775,8 @@ def check(texts: Mapping[str, str], g: Grounds, lang: Lang) -> list[Violation]:
                 _terms_problems(field, sentence, start, inside, g, out, approving)
                 if g.outcome != Outcome.DECLINE and g.plafon != g.requested_plafon:
                     _changed_to_problems(field, sentence, start, inside, g, out)
+                if g.outcome != Outcome.DECLINE:
+                    _stated_term_problems(field, sentence, start, inside, g, out)
                 if g.outcome != Outcome.DECLINE and g.installment != g.requested_installment:
                     _instalment_problems(field, sentence, start, inside, g, out)
             start = end

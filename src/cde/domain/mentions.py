@@ -40,7 +40,8 @@ Kinds
   ``triliun``/``trilyun``, ``thousand``, ``million``/``mn``, ``billion``/``bn``,
   ``trillion``, any case and optionally ending in a dot (``jt.``), and the capital
   letters ``M`` (10^9) and ``T`` (10^12) -- case sensitive, and only on an amount in
-  money context (``Rp 2,5 M``). In this domain a scaled amount is money (``10 juta``,
+  money context (``Rp 2,5 M``) -- except that in English an ``M`` glued to digits is a
+  million (``Rp 22.5M``, ``79.5M``). In this domain a scaled amount is money (``10 juta``,
   ``10 million``) unless a unit word follows it.
 * ``percent``: ``%`` (with or without a space), ``persen``, ``percent``, ``per cent``,
   ``pct``; the value is in percent points (``45,2%`` -> 45.2).
@@ -567,6 +568,8 @@ class _Parser:
                 exp = 3
             elif money and self.texts[k] == "m" and not self.spaces[k]:
                 exp = 6  # "Rp 46m": English shorthand for million
+            elif self.lang == "en" and self.texts[k] == "M" and not self.spaces[k]:
+                exp = 6  # "Rp 22.5M", "79.5M": in English M is a million, not a miliar
             elif money:
                 exp = _LETTER_SCALES.get(self.texts[k])
         if exp is None:
