@@ -15,6 +15,7 @@ import pytest
 from builders import TODAY, clean_application, collateral, nik_for, set_path
 
 from cde.domain.application import parse_application
+from cde.domain.catalogue import MESSAGES, render
 from cde.domain.engine import evaluate
 from cde.domain.evaluation import Evaluation, assess
 from cde.domain.findings import Finding
@@ -807,6 +808,17 @@ def test_the_age_comes_from_the_date_of_birth_and_the_term_from_today() -> None:
     assert m["age"] == 42  # 10 April 1984 on 23 November 2026
     assert m["age_at_maturity"] == 44  # 23 November 2028
     assert f.params["max_age"] == R.max_age_at_maturity
+
+
+def test_the_age_at_maturity_is_said_of_the_requested_term() -> None:
+    # the character assessment comes before the decision, which may change the term: its
+    # age at maturity is the requested term's, and the text says so
+    raw = clean_application(tenure=24)
+    ev = assess(parse_application(raw), POLICY, TODAY)
+    f = next(f for f in ev.assessed["character"].findings if f.code == "AGE_OK")
+    texts = {lang: render(MESSAGES["AGE_OK"], f.params, lang) for lang in ("id", "en")}
+    assert "44 at the end of the requested term" in texts["en"]
+    assert "44 tahun saat jatuh tempo tenor yang diajukan" in texts["id"]
 
 
 def test_a_term_beyond_the_age_limit_names_the_age_the_term_and_the_longest_term() -> None:

@@ -106,8 +106,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The membership start date is missing.",
     ),
     "AGE_OK": (
-        "Usia {age} tahun; {age_at_maturity} tahun saat jatuh tempo, dalam batas {max_age} tahun.",
-        "Age {age}; {age_at_maturity} at maturity, within the limit of {max_age}.",
+        "Usia {age} tahun; {age_at_maturity} tahun saat jatuh tempo tenor yang diajukan, dalam "
+        "batas {max_age} tahun.",
+        "Age {age}; {age_at_maturity} at the end of the requested term, within the limit of "
+        "{max_age}.",
     ),
     "AGE_BELOW_MINIMUM": (
         "Usia {age} tahun, di bawah usia minimum {min_age} tahun.",
