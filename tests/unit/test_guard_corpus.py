@@ -202,53 +202,31 @@ def test_the_blind_set_is_large_and_varied() -> None:
     assert all(c.id.startswith("h2-") for c in BLIND)
 
 
-def test_the_second_blind_set_is_large_and_varied() -> None:
-    faithful = [c for c in BLIND3 if c.faithful]
-    unfaithful = [c for c in BLIND3 if not c.faithful]
+# The later blind sets: (cases, the prefix of their new applications, how many cases are
+# about them at least). Each has 45 faithful and 55 unfaithful cases, about half English.
+LATER_BLIND = {
+    "h3-": (BLIND3, "g5_", 50),
+    "h4-": (BLIND4, "g9_", 70),
+    "h5-": (BLIND5, "g13_", 70),
+}
+
+
+@pytest.mark.parametrize("prefix", list(LATER_BLIND))
+def test_each_later_blind_set_is_large_and_varied(prefix: str) -> None:
+    cases, new_apps, on_new = LATER_BLIND[prefix]
+    faithful = [c for c in cases if c.faithful]
+    unfaithful = [c for c in cases if not c.faithful]
     assert len(faithful) >= 40
     assert len(unfaithful) >= 50
-    applications = Counter(c.application for c in BLIND3)
-    assert len(applications) >= 9
-    assert sum(n for a, n in applications.items() if a.startswith("g5_")) * 2 >= len(BLIND3)
-    english = sum(c.lang == "en" for c in BLIND3)
-    assert len(BLIND3) * 4 <= english * 10 <= len(BLIND3) * 6  # about half
+    applications = Counter(c.application for c in cases)
+    assert sum(n for a, n in applications.items() if a.startswith(new_apps)) >= on_new
+    english = sum(c.lang == "en" for c in cases)
+    assert len(cases) * 4 <= english * 10 <= len(cases) * 6  # about half
     kinds = Counter(c.kind for c in unfaithful)
     assert kinds["number"] >= 12
     for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
         assert kinds[kind] >= 4, kind
-    assert all(c.id.startswith("h3-") for c in BLIND3)
-
-
-def test_the_third_blind_set_is_large_and_varied() -> None:
-    faithful = [c for c in BLIND4 if c.faithful]
-    unfaithful = [c for c in BLIND4 if not c.faithful]
-    assert len(faithful) >= 40
-    assert len(unfaithful) >= 50
-    applications = Counter(c.application for c in BLIND4)
-    assert sum(n for a, n in applications.items() if a.startswith("g9_")) >= 70
-    english = sum(c.lang == "en" for c in BLIND4)
-    assert len(BLIND4) * 4 <= english * 10 <= len(BLIND4) * 6  # about half
-    kinds = Counter(c.kind for c in unfaithful)
-    assert kinds["number"] >= 12
-    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
-        assert kinds[kind] >= 4, kind
-    assert all(c.id.startswith("h4-") for c in BLIND4)
-
-
-def test_the_fourth_blind_set_is_large_and_varied() -> None:
-    faithful = [c for c in BLIND5 if c.faithful]
-    unfaithful = [c for c in BLIND5 if not c.faithful]
-    assert len(faithful) >= 40
-    assert len(unfaithful) >= 50
-    applications = Counter(c.application for c in BLIND5)
-    assert sum(n for a, n in applications.items() if a.startswith("g13_")) >= 70
-    english = sum(c.lang == "en" for c in BLIND5)
-    assert len(BLIND5) * 4 <= english * 10 <= len(BLIND5) * 6  # about half
-    kinds = Counter(c.kind for c in unfaithful)
-    assert kinds["number"] >= 12
-    for kind in ("outcome", "plafon", "tenure", "age", "occupation", "gender", "name"):
-        assert kinds[kind] >= 4, kind
-    assert all(c.id.startswith("h5-") for c in BLIND5)
+    assert all(c.id.startswith(prefix) for c in cases)
 
 
 def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
@@ -265,38 +243,16 @@ def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
         assert (cs.first_run is None) == (cs.path == guard_cases.CORPUS_FILE)
 
 
-def test_the_held_out_set_shares_no_case_with_the_corpus() -> None:
-    assert not {c.id for c in HOLDOUT} & {c.id for c in CASES}
-    corpus_texts = {text for c in CASES for text in c.texts.values()}
-    assert not {text for c in HOLDOUT for text in c.texts.values()} & corpus_texts
+ALL_SETS = [CASES, HOLDOUT, BLIND, BLIND3, BLIND4, BLIND5]  # in the order written
 
 
-def test_the_blind_set_shares_no_case_with_the_other_two() -> None:
-    others = CASES + HOLDOUT
-    assert not {c.id for c in BLIND} & {c.id for c in others}
-    other_texts = {text for c in others for text in c.texts.values()}
-    assert not {text for c in BLIND for text in c.texts.values()} & other_texts
-
-
-def test_the_second_blind_set_shares_no_case_with_the_others() -> None:
-    others = CASES + HOLDOUT + BLIND
-    assert not {c.id for c in BLIND3} & {c.id for c in others}
-    other_texts = {text for c in others for text in c.texts.values()}
-    assert not {text for c in BLIND3 for text in c.texts.values()} & other_texts
-
-
-def test_the_third_blind_set_shares_no_case_with_the_others() -> None:
-    others = CASES + HOLDOUT + BLIND + BLIND3
-    assert not {c.id for c in BLIND4} & {c.id for c in others}
-    other_texts = {text for c in others for text in c.texts.values()}
-    assert not {text for c in BLIND4 for text in c.texts.values()} & other_texts
-
-
-def test_the_fourth_blind_set_shares_no_case_with_the_others() -> None:
-    others = CASES + HOLDOUT + BLIND + BLIND3 + BLIND4
-    assert not {c.id for c in BLIND5} & {c.id for c in others}
-    other_texts = {text for c in others for text in c.texts.values()}
-    assert not {text for c in BLIND5 for text in c.texts.values()} & other_texts
+@pytest.mark.parametrize("index", range(1, len(ALL_SETS)))
+def test_each_set_shares_no_case_with_the_earlier_ones(index: int) -> None:
+    later = ALL_SETS[index]
+    earlier = [c for cases in ALL_SETS[:index] for c in cases]
+    assert not {c.id for c in later} & {c.id for c in earlier}
+    earlier_texts = {text for c in earlier for text in c.texts.values()}
+    assert not {text for c in later for text in c.texts.values()} & earlier_texts
 
 
 def test_every_misclassified_mark_names_a_case() -> None:

@@ -62,7 +62,7 @@ from cde.domain.application import Gender
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import Dimension
-from cde.domain.mentions import Mention, find_mentions
+from cde.domain.mentions import ID_DIGITS, Mention, find_mentions
 from cde.domain.text import Lang
 
 __all__ = ["Fact", "Grounds", "Violation", "check", "grounds"]
@@ -680,18 +680,13 @@ _DECADE = re.compile(
 )
 _PART_OF_DECADE = {"early": range(4), "mid": range(3, 8), "late": range(6, 10)}
 _DECADES = {
-    "twenties": 2,
-    "thirties": 3,
-    "forties": 4,
-    "fifties": 5,
-    "sixties": 6,
-    "seventies": 7,
-    "dua": 2,
-    "tiga": 3,
-    "empat": 4,
-    "lima": 5,
-    "enam": 6,
-    "tujuh": 7,
+    **{
+        w: n
+        for n, w in enumerate(
+            ("twenties", "thirties", "forties", "fifties", "sixties", "seventies"), start=2
+        )
+    },
+    **{w: n for w, n in ID_DIGITS.items() if 2 <= n <= 7},  # "usia empat puluhan"
 }
 _OLD = re.compile(r"[\s-]*(?:old|of\s+age)\b", re.IGNORECASE)
 # A year of birth: the model is never given the date of birth, so any is invented

@@ -121,7 +121,7 @@ from itertools import accumulate
 from operator import itemgetter, sub
 from typing import Literal
 
-__all__ = ["Kind", "Mention", "find_mentions"]
+__all__ = ["ID_DIGITS", "Kind", "Mention", "find_mentions"]
 
 Kind = Literal["money", "percent", "months", "years", "days", "times", "plain"]
 
@@ -170,7 +170,7 @@ _CURRENCY = frozenset({"rp", "idr"})
 # Lower-case words that may be glued to digits without making them an identifier.
 _SUFFIXES = frozenset({*_SCALES, *_UNITS, *_ORDINALS, "k", "an", "rupiah"})
 
-_ID_DIGITS = {
+ID_DIGITS = {  # the Indonesian digit words (the guard reads "usia empat puluhan" with them)
     "nol": 0,
     "satu": 1,
     "dua": 2,
@@ -216,7 +216,7 @@ _EN_TENS = {
     "eighty": 80,
     "ninety": 90,
 }
-_DIGIT_WORDS = {**_ID_DIGITS, **_EN_DIGITS}
+_DIGIT_WORDS = {**ID_DIGITS, **_EN_DIGITS}
 _ID_SE = {"sepuluh": 10, "sebelas": 11}
 _ID_MULTIPLIERS = frozenset({"belas", "puluh", "ratus"})
 _HUNDREDS_OF = {"a": 1, **_DIGIT_WORDS, **_EN_TEENS}  # words that may come before "hundred"
@@ -619,8 +619,8 @@ class _Parser:
                 below, k = 10 + digit, k + 2
             elif digit and nxt == "puluh":
                 below, k = 10 * digit, k + 2
-                if _ID_DIGITS.get(low[k], 0) >= 1 and low[k + 1] not in _ID_MULTIPLIERS:
-                    below, k = below + _ID_DIGITS[low[k]], k + 1
+                if ID_DIGITS.get(low[k], 0) >= 1 and low[k + 1] not in _ID_MULTIPLIERS:
+                    below, k = below + ID_DIGITS[low[k]], k + 1
             else:
                 below, k = digit, k + 1
         if below >= 0:
