@@ -264,20 +264,13 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
     ages = {*limits, *(a for a in (f.age, at_maturity) if a is not None)}
     facts += [Fact(Decimal(a), "years") for a in ages]
     capacity = ev.assessed["capacity"].metrics
-    dsr = capacity.get("dsr_pct")
+    capital = ev.assessed["capital"].metrics
+    collateral = ev.assessed["collateral"].metrics
+    items = [item for item in collateral.get("items") or () if isinstance(item, Mapping)]
     # the income as stated a month, and the year's the engine relates the plafon to
     incomes = [Decimal(f.income_low), Decimal(f.income_high), Decimal(f.income_low) * 12]
     facts.append(Fact(incomes[2], "money"))
-    capacities = [
-        Decimal(str(v))
-        for k in ("repayment_capacity", "affordable_installment")
-        if isinstance(v := capacity.get(k), int | float | Decimal)
-    ]
-    deficits = [
-        -Decimal(str(v))
-        for v in capacity.values()
-        if isinstance(v, int | float | Decimal) and not isinstance(v, bool) and v < 0
-    ]
+    deficits = [-v for v in _amounts(capacity, *capacity) if v < 0]
     # figures a narrative derives from the engine's: how much the amount, the term and the
     # instalment change, and a percentage above 100 as a multiple ("250 times the plafon")
     if d.outcome != Outcome.DECLINE:
@@ -288,38 +281,24 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         if d.installment != f.requested_instalment:
             facts.append(Fact(Decimal(abs(f.requested_instalment - d.installment)), "money"))
     facts += [Fact(x.value / 100, "count") for x in facts if x.kind == "percent" and x.value > 100]
-    # the room left or the excess against the repayment capacity, the collateral short of
-    # the required cover, the number of collateral items
-    room = capacity.get("repayment_capacity")
-    if isinstance(room, int | float | Decimal):
-        for new in {d.installment, f.requested_instalment} - {0}:
-            facts.append(Fact(abs(Decimal(str(room)) - new), "money"))
-    items = ev.assessed["collateral"].metrics.get("items") or ()
+    # the room left or the excess against the repayment capacity and the total of all
+    # instalments, with the new one; the collateral short of the required cover; the
+    # number of collateral items
+    new_instalments = {d.installment, f.requested_instalment} - {0}
+    for room in _amounts(capacity, "repayment_capacity"):
+        facts += [Fact(abs(room - new), "money") for new in new_instalments]
+    for current in _amounts(capacity, "existing_installment"):
+        if current:
+            facts += [Fact(current + new, "money") for new in new_instalments]
+    for required in _amounts(collateral, "required_coverage_pct"):
+        for held in _amounts(collateral, "recognised_value"):
+            facts.append(Fact(abs(Decimal(f.plafon) * required / 100 - held), "money"))
     facts.append(Fact(Decimal(len(items)), "count"))
-    required = ev.assessed["collateral"].metrics.get("required_coverage_pct")
-    held = ev.assessed["collateral"].metrics.get("recognised_value")
-    if isinstance(required, int | float | Decimal) and isinstance(held, int | float | Decimal):
-        cover = Decimal(f.plafon) * Decimal(str(required)) / 100
-        facts.append(Fact(abs(cover - Decimal(str(held))), "money"))
-    current = capacity.get("existing_installment")
-    if isinstance(current, int | float | Decimal) and current:
-        for new in {d.installment, f.requested_instalment} - {0}:
-            facts.append(Fact(Decimal(str(current)) + new, "money"))  # all instalments after
-    left = [
-        abs(Decimal(str(v)))
-        for k in ("disposable_income", "residual_after_installment")
-        if isinstance(v := capacity.get(k), int | float | Decimal)
-    ]
-    collateral = ev.assessed["collateral"].metrics
-    capital = ev.assessed["capital"].metrics
     recognised = [
-        Decimal(str(v))
-        for item in [collateral, *(collateral.get("items") or ())]
-        if isinstance(item, Mapping)
-        for k in ("recognised", "recognised_value", "max_plafon_by_collateral")
-        if isinstance(v := item.get(k), int | float | Decimal)
+        v
+        for item in (collateral, *items)
+        for v in _amounts(item, "recognised", "recognised_value", "max_plafon_by_collateral")
     ]
-    active = ev.assessed["character"].metrics.get("active_loans")
     name = {w.lower() for w in _WORD.findall(ev.application.character.name or "")}
     memo_words = {w.lower() for w in _WORD.findall(str(rules.get("analytic", "")))}
     return Grounds(
@@ -332,7 +311,7 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         requested_plafon=f.plafon,
         requested_tenure=f.tenure,
         rate_pct=f.rate_pct,
-        dsr_pct=Decimal(str(dsr)) if isinstance(dsr, int | float | Decimal) else None,
+        dsr_pct=next(iter(_amounts(capacity, "dsr_pct")), None),
         installment=d.installment,
         requested_installment=f.requested_instalment,
         age=f.age,
@@ -341,12 +320,14 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         occupation=ev.application.character.occupation,
         gender=ev.application.character.gender,
         incomes=tuple(incomes),
-        capacities=tuple(capacities),
+        capacities=_amounts(capacity, "repayment_capacity", "affordable_installment"),
         deficits=tuple(deficits),
-        active_loans=active if isinstance(active, int) and not isinstance(active, bool) else None,
+        active_loans=_count(ev.assessed["character"].metrics.get("active_loans")),
         known_words=frozenset(memo_words - name),
         expenses=(Decimal(f.expenses_low), Decimal(f.expenses_high)),
-        left=tuple(left),
+        left=tuple(
+            abs(v) for v in _amounts(capacity, "disposable_income", "residual_after_installment")
+        ),
         recognised=tuple(recognised),
         ratios=_ratios(ev),
         savings=_amounts(capital, "savings_balance", "average_balance"),
@@ -355,16 +336,13 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         total_loans=_count(ev.assessed["character"].metrics.get("total_loans")),
         grade=str(ev.grade),
         recognition_pcts=tuple(
-            Decimal(str(v))
-            for item in collateral.get("items") or ()
-            if isinstance(item, Mapping)
-            for k in ("recognition_pct", "policy_recognition_pct")
-            if isinstance(v := item.get(k), int | float | Decimal)
+            v for item in items for v in _amounts(item, "recognition_pct", "policy_recognition_pct")
         ),
     )
 
 
 def _amounts(metrics: Mapping[str, Any], *keys: str) -> tuple[Decimal, ...]:
+    """The numeric values of ``keys`` in ``metrics``, as Decimals (missing ones left out)."""
     return tuple(
         Decimal(str(v))
         for k in keys
@@ -399,11 +377,7 @@ _RATIO_CUES: tuple[tuple[str, str, tuple[tuple[Dimension, str], ...]], ...] = (
 def _ratios(ev: Evaluation) -> tuple[tuple[str, tuple[Decimal, ...]], ...]:
     out = []
     for cue, _, keys in _RATIO_CUES:
-        values = tuple(
-            abs(Decimal(str(v)))
-            for dim, key in keys
-            if isinstance(v := ev.assessed[dim].metrics.get(key), int | float | Decimal)
-        )
+        values = tuple(abs(v) for dim, key in keys for v in _amounts(ev.assessed[dim].metrics, key))
         if values:
             out.append((cue, values))
     return tuple(out)
