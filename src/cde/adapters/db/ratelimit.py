@@ -96,7 +96,8 @@ class SqlRateLimiter:
             # row lock while others spent tokens, or another process's clock is behind)
             # refills nothing and leaves the stamp where it is. Without the clamp such a
             # request drains the bucket by its whole delay and refuses with 429 under load.
-            now = literal(self.clock())
+            reading = self.clock()
+            now = literal(reading)
             later = buckets.c.stamp < now
             refill = buckets.c.tokens + case(
                 (later, (now - buckets.c.stamp) * self.rate), else_=0.0
@@ -115,7 +116,7 @@ class SqlRateLimiter:
                     select(buckets.c.tokens, buckets.c.stamp).where(buckets.c.tenant_id == key)
                 ).first()
                 if row is not None:
-                    elapsed = max(now.value - row.stamp, 0.0)
+                    elapsed = max(reading - row.stamp, 0.0)
                     tokens = min(self.burst, row.tokens + elapsed * self.rate)
                     if tokens >= 1.0:
                         # The bucket was created (by another request) after the UPDATE's
@@ -125,7 +126,7 @@ class SqlRateLimiter:
                 try:
                     conn.execute(
                         insert(buckets).values(
-                            tenant_id=key, tokens=self.burst - 1.0, stamp=now.value
+                            tenant_id=key, tokens=self.burst - 1.0, stamp=reading
                         )
                     )
                 except IntegrityError:
