@@ -127,33 +127,19 @@ def _classifies(case: guard_cases.Case) -> None:
         )
 
 
-@pytest.mark.parametrize("case", _params(CASES, MISCLASSIFIED))
+# every set with its marks, in the order written (case ids are unique across the sets)
+MARKED = [
+    (CASES, MISCLASSIFIED),
+    (HOLDOUT, HOLDOUT_MISCLASSIFIED),
+    (BLIND, HOLDOUT2_MISCLASSIFIED),
+    (BLIND3, HOLDOUT3_MISCLASSIFIED),
+    (BLIND4, HOLDOUT4_MISCLASSIFIED),
+    (BLIND5, HOLDOUT5_MISCLASSIFIED),
+]
+
+
+@pytest.mark.parametrize("case", [p for cases, marks in MARKED for p in _params(cases, marks)])
 def test_the_guard_classifies_the_case(case: guard_cases.Case) -> None:
-    _classifies(case)
-
-
-@pytest.mark.parametrize("case", _params(HOLDOUT, HOLDOUT_MISCLASSIFIED))
-def test_the_guard_classifies_the_held_out_case(case: guard_cases.Case) -> None:
-    _classifies(case)
-
-
-@pytest.mark.parametrize("case", _params(BLIND, HOLDOUT2_MISCLASSIFIED))
-def test_the_guard_classifies_the_blind_case(case: guard_cases.Case) -> None:
-    _classifies(case)
-
-
-@pytest.mark.parametrize("case", _params(BLIND3, HOLDOUT3_MISCLASSIFIED))
-def test_the_guard_classifies_the_second_blind_case(case: guard_cases.Case) -> None:
-    _classifies(case)
-
-
-@pytest.mark.parametrize("case", _params(BLIND4, HOLDOUT4_MISCLASSIFIED))
-def test_the_guard_classifies_the_third_blind_case(case: guard_cases.Case) -> None:
-    _classifies(case)
-
-
-@pytest.mark.parametrize("case", _params(BLIND5, HOLDOUT5_MISCLASSIFIED))
-def test_the_guard_classifies_the_fourth_blind_case(case: guard_cases.Case) -> None:
     _classifies(case)
 
 
@@ -243,7 +229,7 @@ def test_the_sets_name_the_files_in_order_with_their_first_runs() -> None:
         assert (cs.first_run is None) == (cs.path == guard_cases.CORPUS_FILE)
 
 
-ALL_SETS = [CASES, HOLDOUT, BLIND, BLIND3, BLIND4, BLIND5]  # in the order written
+ALL_SETS = [cases for cases, _ in MARKED]
 
 
 @pytest.mark.parametrize("index", range(1, len(ALL_SETS)))
@@ -255,10 +241,6 @@ def test_each_set_shares_no_case_with_the_earlier_ones(index: int) -> None:
     assert not {text for c in later for text in c.texts.values()} & earlier_texts
 
 
-def test_every_misclassified_mark_names_a_case() -> None:
-    assert set(MISCLASSIFIED) <= {c.id for c in CASES}
-    assert set(HOLDOUT_MISCLASSIFIED) <= {c.id for c in HOLDOUT}
-    assert set(HOLDOUT2_MISCLASSIFIED) <= {c.id for c in BLIND}
-    assert set(HOLDOUT3_MISCLASSIFIED) <= {c.id for c in BLIND3}
-    assert set(HOLDOUT4_MISCLASSIFIED) <= {c.id for c in BLIND4}
-    assert set(HOLDOUT5_MISCLASSIFIED) <= {c.id for c in BLIND5}
+def test_every_misclassified_mark_names_a_case_of_its_set() -> None:
+    for cases, marks in MARKED:
+        assert set(marks) <= {c.id for c in cases}
