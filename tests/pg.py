@@ -28,6 +28,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from processes import terminate
+
 __all__ = [
     "DATABASE_PREFIX",
     "Contents",
@@ -244,11 +246,5 @@ class WorkerProcess:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        terminate(self.proc)
         self._out.close()

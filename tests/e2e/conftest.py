@@ -23,6 +23,9 @@ import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))  # tests/processes.py, tests/pg.py
+from processes import terminate  # noqa: E402
+
 SEED_FILE = REPO / "examples" / "seed_request.json"
 CLI = [sys.executable, "-c", "from cde.entrypoints.cli import main; main()"]
 STARTUP_TIMEOUT = 20.0
@@ -114,13 +117,7 @@ class Service:
         return httpx.Client(base_url=self.base_url, **kwargs)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        terminate(self.proc, grace=5)
         self._reader.join(timeout=2)
         if self.proc.stderr is not None:
             self.proc.stderr.close()

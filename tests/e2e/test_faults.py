@@ -43,6 +43,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from processes import terminate  # tests/, on sys.path through the e2e conftest
+
 if TYPE_CHECKING:  # the fixtures' types; at run time pytest provides the fixtures
     from conftest import Service, StartService
 
@@ -115,12 +117,7 @@ class Worker:
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.kill(self.pid, signal.SIGCONT)  # in case it was left frozen
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        terminate(self.proc)
         self._out.close()
 
 
