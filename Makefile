@@ -22,9 +22,21 @@ run: $(STAMP)
 memo: $(STAMP)
 	$(BIN)/cde evaluate examples/seed_request.json --format markdown
 
-## test: set up, lint, type-check and run the whole test suite
+# Far-apart dates the machine's clock is moved to (tests/conftest.py) for a second and a
+# third run of the tests that go through the engine and the service: no test may depend on
+# today's date. SQLite only (the date logic is the same on PostgreSQL); e2e children keep
+# the real date.
+MACHINE_DATES ?= 2021-03-15T09:00:00+07:00 2034-09-09T16:55:00+07:00
+DATE_TESTS    ?= tests/unit tests/integration
+
+## test: set up, lint, type-check and run the whole test suite (then again on other dates)
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -n auto -q
+	@for moment in $(MACHINE_DATES); do \
+		echo "--- the tests again, the machine's clock moved to $$moment"; \
+		CDE_TEST_MACHINE_DATE=$$moment $(BIN)/python -m pytest -n auto -q \
+			-m "not postgresql" $(DATE_TESTS) || exit 1; \
+	done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

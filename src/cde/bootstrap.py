@@ -39,6 +39,7 @@ from cde.service.instructions import Instructions, default_instructions, load_in
 from cde.service.jobs import BATCH_CHUNK, NARRATE, JobQueue
 from cde.service.narration import NarrationService
 from cde.service.narrator import LlmNarrator, Narrator, RulesNarrator
+from cde.service.ports import Clock
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
 from cde.service.tenants import TenantAdmin
 from cde.settings import Settings
@@ -47,6 +48,8 @@ __all__ = ["Container", "bootstrap", "build_narrator", "new_id", "utc_now"]
 
 
 def utc_now() -> datetime:
+    """The real clock: the default of :func:`bootstrap`. Nothing else in the service reads
+    the time of day; tests give ``bootstrap`` a clock of their own."""
     return datetime.now(UTC)
 
 
@@ -58,6 +61,7 @@ def new_id() -> str:
 @dataclass
 class Container:
     settings: Settings
+    clock: Clock
     engine: Engine
     policy: Policy
     recommender: Recommender
@@ -98,10 +102,10 @@ class Container:
         """Re-defer the pending chunks of batches that stalled (lost jobs, dead workers);
         give the rules narrative to records whose narrative never came."""
         stale_after = timedelta(seconds=max(self.settings.job_lease_seconds * 3, 30))
-        self.batches.resume_stale(utc_now() - stale_after)
+        self.batches.resume_stale(self.clock() - stale_after)
         if self.narration.deferred:
             late = timedelta(seconds=self.settings.llm_stale_seconds)
-            self.narration.finish_stale(utc_now() - late)
+            self.narration.finish_stale(self.clock() - late)
 
     def embedded_worker(self, name: str | None = None) -> EmbeddedWorker:
         if not isinstance(self.jobs, EmbeddedQueue):
@@ -169,7 +173,11 @@ def build_narrator(settings: Settings) -> Narrator:
     return LlmNarrator(chat, default_instructions(settings.llm_instruction_file), __version__)
 
 
-def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) -> Container:
+def bootstrap(
+    settings: Settings | None = None, *, run_migrations: bool = True, clock: Clock = utc_now
+) -> Container:
+    """The service, wired. ``clock`` is the one source of "now" (an aware UTC datetime):
+    record and audit times, "today" of every analysis, leases, the rate limiter."""
     settings = settings or Settings()
     policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
     engine = create_db_engine(
@@ -180,12 +188,12 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     writer = DbWriter(engine)
     recommendations = SqlRecommendations(engine, writer)
     tenants = SqlTenants(engine)
-    tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, utc_now)
+    tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, clock)
     jobs: JobQueue
     if engine.dialect.name == "postgresql":
         jobs = ProcrastinateQueue(engine)
     else:
-        jobs = EmbeddedQueue(engine, utc_now, lease_seconds=_lease_seconds(settings))
+        jobs = EmbeddedQueue(engine, clock, lease_seconds=_lease_seconds(settings))
 
     def named_instructions(name: str) -> Instructions:
         return load_instruction_file(
@@ -200,26 +208,30 @@ def bootstrap(settings: Settings | None = None, *, run_migrations: bool = True) 
     )
     return Container(
         settings=settings,
+        clock=clock,
         engine=engine,
         policy=policy,
-        recommender=Recommender(recommendations, policy, utc_now, settings.zone, new_id),
-        switch=ServiceSwitch(SqlServiceSettings(engine), settings.service_enabled, utc_now),
+        recommender=Recommender(recommendations, policy, clock, settings.zone, new_id),
+        switch=ServiceSwitch(SqlServiceSettings(engine), settings.service_enabled, clock),
         tokens=tokens,
         writer=writer,
         tenants=tenants,
-        tenant_admin=TenantAdmin(tenants, utc_now, new_id),
+        tenant_admin=TenantAdmin(tenants, clock, new_id),
         authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
         audit=SqlAuditLog(engine, writer),
         rate_limiter=SqlRateLimiter(
-            engine, settings.rate_limit_per_minute, settings.rate_limit_burst
+            engine,
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+            clock=lambda: clock().timestamp(),
         ),
-        idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, utc_now, new_id),
+        idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, clock, new_id),
         jobs=jobs,
         batches=BatchService(
             SqlBatches(engine),
             jobs,
             policy,
-            utc_now,
+            clock,
             settings.zone,
             new_id,
             settings.max_batch_items,

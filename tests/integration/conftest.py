@@ -45,12 +45,14 @@ from sqlalchemy.engine import make_url
 
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.bootstrap import Container, bootstrap
+from cde.entrypoints import cli
 from cde.entrypoints.http.app import create_app
 from cde.settings import Settings
 
 # tests/ holds helpers shared by the test folders (tests/pg.py); it is no package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pg
+from clocks import TestClock
 
 with warnings.catch_warnings():
     # starlette warns that plain httpx (rather than httpx2) is deprecated for its TestClient
@@ -216,7 +218,21 @@ def settings(make_settings: MakeSettings) -> Settings:
 
 
 @pytest.fixture
-def make_client(make_settings: MakeSettings) -> Iterator[MakeClient]:
+def clock() -> TestClock:
+    """The test's clock: every container of the test reads "now" from it (never the
+    machine's date), starting at ``clocks.TEST_NOW``."""
+    return TestClock()
+
+
+@pytest.fixture(autouse=True)
+def _cli_clock(clock: TestClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commands run in-process (typer's CliRunner) read the same clock as the
+    test's services."""
+    monkeypatch.setattr(cli, "clock", clock)
+
+
+@pytest.fixture
+def make_client(make_settings: MakeSettings, clock: TestClock) -> Iterator[MakeClient]:
     """Build further containers and clients (other settings, or a second process on the
     same database); all are closed at the end of the test."""
     with ExitStack() as stack:
@@ -224,7 +240,7 @@ def make_client(make_settings: MakeSettings) -> Iterator[MakeClient]:
         def make(
             *, raise_server_exceptions: bool = True, **overrides: Any
         ) -> tuple[Container, TestClient]:
-            container = bootstrap(make_settings(**overrides))
+            container = bootstrap(make_settings(**overrides), clock=clock)
             stack.callback(container.close)
             client = TestClient(
                 create_app(container),
@@ -239,8 +255,8 @@ def make_client(make_settings: MakeSettings) -> Iterator[MakeClient]:
 
 
 @pytest.fixture
-def container(settings: Settings) -> Iterator[Container]:
-    built = bootstrap(settings)
+def container(settings: Settings, clock: TestClock) -> Iterator[Container]:
+    built = bootstrap(settings, clock=clock)
     try:
         yield built
     finally:

@@ -48,6 +48,7 @@ from cde.adapters.db.tables import audit_log, batch_items, batches, jobs, recomm
 from cde.bootstrap import Container, bootstrap
 from cde.entrypoints.http.app import create_app
 from cde.settings import Settings
+from clocks import TestClock  # likewise
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -195,7 +196,7 @@ MakeApi = Callable[..., tuple[Container, TestClient]]
 
 
 @pytest.fixture
-def make_api(data_dir: Path, database_url: str | None) -> Iterator[MakeApi]:
+def make_api(data_dir: Path, database_url: str | None, clock: TestClock) -> Iterator[MakeApi]:
     """An API (container + TestClient, lifespan running) on the test's database; settings
     as keywords. All are closed at the end of the test."""
     with ExitStack() as stack:
@@ -213,7 +214,8 @@ def make_api(data_dir: Path, database_url: str | None) -> Iterator[MakeApi]:
                 "rate_limit_per_minute": 0,
             }
             values.update(overrides)
-            container = bootstrap(Settings(_env_file=None, **values))  # type: ignore[call-arg]
+            settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+            container = bootstrap(settings, clock=clock)
             stack.callback(container.close)
             client = TestClient(create_app(container), client=PEER)
             client.event_hooks = {"request": [], "response": [_no_traceback]}

@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ from cde.entrypoints.cli import app as cli_app
 from cde.logging_setup import MaskingFilter, logging_config
 from cde.service.audit import entry_hash, verify
 from cde.service.tenants import TenantError
+from clocks import TestClock  # tests/clocks.py, put on sys.path by conftest.py
 
 ROUTE = "/kocek/cde/credit-recommendation"
 DETAIL_ROUTE = "/kocek/cde/credit-recommendation/{record_id}"
@@ -861,13 +862,13 @@ def test_no_personal_data_in_any_audit_column(audited: dict[str, Any]) -> None:
 
 
 def test_cde_audit_verify_and_export(
-    audited: dict[str, Any], data_dir: Path, database_env: dict[str, str]
+    audited: dict[str, Any], data_dir: Path, database_env: dict[str, str], clock: TestClock
 ) -> None:
     code, out, _ = run_cli(database_env, "audit", "verify")
     assert code == 0
     assert "audit trail intact: 6 entries" in out
 
-    today = datetime.now(UTC).date()
+    today = clock().date()  # the entries' day (UTC), by the clock the service was given
     export = data_dir.parent / "audit.jsonl"
     code, _, err = run_cli(
         database_env, "audit", "export", "--since", today.isoformat(), "-o", str(export)
@@ -994,7 +995,7 @@ def service_log() -> Iterator[io.StringIO]:
         for lg in [logging.getLogger(name)]
     }
     buffer = io.StringIO()
-    config = logging_config("info")
+    config = logging_config("info", json=True)
     config["handlers"]["stderr"]["stream"] = buffer
     logging.config.dictConfig(config)
     try:
@@ -1040,7 +1041,7 @@ def test_cde_purge_deletes_old_records_and_says_how_many(
         conn.execute(
             update(recommendations)
             .where(recommendations.c.id == old_id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=10))
+            .values(created_at=container.clock() - timedelta(days=10))
         )
     code, out, _ = run_cli(database_env, "purge", "--older-than", "1d")
     assert code == 0

@@ -11,7 +11,7 @@ import importlib.util
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,7 +27,7 @@ from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.tables import DEFAULT_TENANT_ID, batch_items, jobs, recommendations
 from cde.adapters.db.tenants import SqlTenants
 from cde.adapters.jobs.embedded import EmbeddedQueue
-from cde.bootstrap import new_id, utc_now
+from cde.bootstrap import new_id
 from cde.policies import default_policy
 from cde.service.batches import BatchError, BatchService, Item, ItemResult, parse_items
 from cde.service.jobs import BATCH_CHUNK
@@ -35,6 +35,10 @@ from cde.service.ports import Caller
 from cde.service.tenants import TenantAdmin
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))  # tests/clocks.py
+from clocks import TestClock  # noqa: E402
+
+CLOCK = TestClock()  # the services' clock: never the machine's date
 CALLER = Caller(
     user_id="123",
     user_name="Samehada",
@@ -186,7 +190,7 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 @pytest.fixture
 def queue(engine: Engine) -> EmbeddedQueue:
-    return EmbeddedQueue(engine, utc_now, lease_seconds=30)
+    return EmbeddedQueue(engine, CLOCK, lease_seconds=30)
 
 
 def make_service(engine: Engine, queue: EmbeddedQueue, store: Any = None) -> BatchService:
@@ -194,7 +198,7 @@ def make_service(engine: Engine, queue: EmbeddedQueue, store: Any = None) -> Bat
         store if store is not None else SqlBatches(engine),
         queue,
         default_policy(),
-        utc_now,
+        CLOCK,
         ZoneInfo("Asia/Jakarta"),
         new_id,
         max_items=1000,
@@ -326,11 +330,11 @@ def test_a_chunk_that_lost_the_race_stores_nothing_twice(
 
         rival: BatchService | None = None
 
-        def complete(self, batch: Any, results: list[ItemResult]) -> None:
+        def complete(self, batch: Any, results: list[ItemResult], now: datetime) -> None:
             if self.rival is not None:
                 rival, self.rival = self.rival, None
                 assert rival.process_chunk(batch.id, 1, 4) == 4
-            super().complete(batch, results)
+            super().complete(batch, results, now)
 
     racing = RacingStore(engine)
     slow = make_service(engine, queue, racing)
@@ -393,7 +397,7 @@ def test_quota_exhaustion_fails_the_remaining_items_and_spends_exactly_the_quota
     engine: Engine, queue: EmbeddedQueue, small_chunks: int
 ) -> None:
     tenants = SqlTenants(engine)
-    tenant, _ = TenantAdmin(tenants, utc_now, new_id).create("KSP Kuota", 5)
+    tenant, _ = TenantAdmin(tenants, CLOCK, new_id).create("KSP Kuota", 5)
     service = make_service(engine, queue)
     apps = applications(9)
     body = jsonl([apps[0], invalid_application(apps[1], "bad"), *apps[2:]])
@@ -474,7 +478,7 @@ def test_resume_stale_re_defers_only_stale_unfinished_batches(
     untouched = service.submit(jsonl(apps[:5]), DEFAULT_TENANT_ID, CALLER, "id")
     run_all(service, [(1, 4)], finished.id)
     service.process_chunk(stalled.id, 5, 8)  # its other jobs were lost
-    cut = utc_now()
+    cut = CLOCK()
     fresh = service.submit(jsonl(apps[:2]), DEFAULT_TENANT_ID, CALLER, "id")
     assert fresh.created_at > cut
 
@@ -494,7 +498,7 @@ def test_resume_stale_re_defers_only_stale_unfinished_batches(
     assert service.resume_stale(cut) == 0
     assert len(deferred_chunks(engine)) == jobs_before + len(new)
     # later still, the unfinished ones are stale again; the finished one never is
-    later = utc_now() + timedelta(seconds=1)
+    later = CLOCK() + timedelta(seconds=1)
     assert service.resume_stale(later) == 3  # stalled, untouched, fresh
 
     # the re-deferred jobs finish the stalled batch, each item once
@@ -515,7 +519,7 @@ def test_a_finished_batch_with_nothing_pending_is_never_re_deferred(
     batch = service.submit(jsonl(applications(2)), DEFAULT_TENANT_ID, CALLER, "id")
     run_all(service, deferred_chunks(engine), batch.id)
     before = len(deferred_chunks(engine))
-    assert service.resume_stale(datetime.now(UTC) + timedelta(hours=1)) == 0
+    assert service.resume_stale(CLOCK() + timedelta(hours=1)) == 0
     assert len(deferred_chunks(engine)) == before
 
 

@@ -112,7 +112,7 @@ class BatchStore(Protocol):
 
     def pending(self, batch_id: str, first: int, last: int) -> list[Item]: ...
 
-    def complete(self, batch: Batch, results: list[ItemResult]) -> None:
+    def complete(self, batch: Batch, results: list[ItemResult], now: datetime) -> None:
         """Move each item from pending to done/failed and store its recommendation, in one
         transaction; items no longer pending are left alone (a job that ran twice)."""
 
@@ -267,7 +267,7 @@ class BatchService:
             for item in self.store.pending(batch_id, first, last)
         ]
         if results:
-            self.store.complete(batch, results)
+            self.store.complete(batch, results, self.clock())
         self.store.finish_if_complete(batch_id, self.clock())
         return len(results)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -142,7 +142,7 @@ class SqlBatches:
             ).all()
         return [Item(r.seq, r.payload, r.loan_id, r.customer_id, r.error) for r in rows]
 
-    def complete(self, batch: Batch, results: list[ItemResult]) -> None:
+    def complete(self, batch: Batch, results: list[ItemResult], now: datetime) -> None:
         t = batch_items.c
         with self._engine.begin() as conn:
             records = []
@@ -178,9 +178,7 @@ class SqlBatches:
                     )
             if records:
                 conn.execute(insert(recommendations), records)
-            conn.execute(
-                update(batches).where(batches.c.id == batch.id).values(updated_at=datetime.now(UTC))
-            )
+            conn.execute(update(batches).where(batches.c.id == batch.id).values(updated_at=now))
 
     def finish_if_complete(self, batch_id: str, now: datetime) -> bool:
         t = batch_items.c
