@@ -248,7 +248,6 @@ def test_every_optional_field_of_the_seed_may_be_null(path: Path_) -> None:
 @pytest.mark.parametrize(
     ("section", "empty"),
     [
-        ("character", None),
         ("internal_data", None),
         ("income", ()),
         ("expenses", ()),
@@ -512,8 +511,8 @@ def test_a_missing_required_amount_is_reported_as_required() -> None:
     assert "wajib diisi" in error.message("id")
 
 
-@pytest.mark.parametrize("field", ["loan_id", "customer_id", "application"])
-def test_a_missing_identifier_or_loan_request_is_required(field: str) -> None:
+@pytest.mark.parametrize("field", ["loan_id", "customer_id", "character", "application"])
+def test_a_missing_identifier_applicant_or_loan_request_is_required(field: str) -> None:
     raw = seed()
     del raw[field]
     error = errors_of(raw)[field]
@@ -528,12 +527,24 @@ def test_a_null_loan_amount_term_or_rate_is_required(field: str) -> None:
     assert "wajib diisi" in error.message("id")
 
 
-def test_a_null_loan_request_is_reported_as_missing() -> None:
-    errors = errors_of(with_value(("application",), None))
-    assert list(errors) == ["application"]
-    assert "is required" in errors["application"].message("en")
-    assert "wajib diisi" in errors["application"].message("id")
-    assert "JSON object" not in errors["application"].message("en")
+@pytest.mark.parametrize("section", ["character", "application"])
+def test_a_null_applicant_or_loan_request_is_reported_as_missing(section: str) -> None:
+    errors = errors_of(with_value((section,), None))
+    assert list(errors) == [section]
+    assert "is required" in errors[section].message("en")
+    assert "wajib diisi" in errors[section].message("id")
+    assert "JSON object" not in errors[section].message("en")
+
+
+def test_an_empty_body_names_every_required_section() -> None:
+    assert list(errors_of({})) == ["customer_id", "loan_id", "character", "application"]
+
+
+def test_an_applicant_whose_every_field_is_null_is_still_read() -> None:
+    fields = ("name", "nik", "kyc_status", "age", "birth", "gender", "member_date", "occupation")
+    app = parse_application(with_value(("character",), dict.fromkeys(fields)))
+    assert all(v is None for v in app.character.model_dump().values())
+    assert parse_application(with_value(("character",), {})).character.name is None
 
 
 def test_a_null_loan_request_is_reported_with_the_other_problems() -> None:

@@ -424,7 +424,7 @@ _ID = Annotated[
 class Application(_Model):
     customer_id: _ID
     loan_id: _ID
-    character: Character = Field(default_factory=Character)
+    character: Character  # identifies the applicant: required, its fields may be null
     income: tuple[IncomeItem, ...] = ()
     expenses: tuple[IncomeItem, ...] = ()
     collaterals: tuple[Collateral, ...] = ()
@@ -436,7 +436,6 @@ class Application(_Model):
     def _nulls_are_empty(cls, data: Any) -> Any:
         if isinstance(data, dict):
             empty: dict[str, Any] = {
-                "character": {},
                 "internal_data": {},
                 "income": (),
                 "expenses": (),
@@ -444,8 +443,10 @@ class Application(_Model):
             }
             if any(data.get(key, 0) is None for key in empty):
                 data = {k: (empty[k] if v is None and k in empty else v) for k, v in data.items()}
-            if "application" in data and data["application"] is None:
-                data = {k: v for k, v in data.items() if k != "application"}  # "is required"
+            required = ("character", "application")
+            if any(key in data and data[key] is None for key in required):
+                data = {k: v for k, v in data.items() if k not in required or v is not None}
+                # a null required section is reported like a missing one: "is required"
         return data
 
 
