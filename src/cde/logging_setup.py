@@ -2,9 +2,10 @@
 
 :func:`logging_config` is the ``logging.config.dictConfig`` that ``cde serve`` gives
 uvicorn: the ``cde`` and ``uvicorn`` loggers write to stderr through the structlog
-formatter of :mod:`cde.observability.logs` — one JSON object per line by default, or a
-readable line with ``CDE_LOG_FORMAT=text`` — and structlog loggers are routed into the
-same handler. See ``docs/operations.md``.
+formatter of :mod:`cde.observability.logs` — one JSON object per line for a log shipper,
+or a readable line for a person (``Settings.log_json``: ``CDE_LOG_FORMAT``, by default
+text on a terminal and JSON otherwise) — and structlog loggers are routed into the same
+handler. See ``docs/operations.md``.
 
 :class:`MaskingFilter` rewrites each record's message so that NIK-like digit runs are
 masked (``5171********0001``); names never reach the logs (the audit keeps them masked).
@@ -14,14 +15,11 @@ The formatter masks every value of a line again (traceback and extra fields incl
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from cde.domain.masking import mask_text
 
-__all__ = ["LOG_FORMAT_ENV", "MaskingFilter", "logging_config"]
-
-LOG_FORMAT_ENV = "CDE_LOG_FORMAT"
+__all__ = ["MaskingFilter", "logging_config"]
 
 
 class MaskingFilter(logging.Filter):
@@ -45,20 +43,10 @@ class MaskingFilter(logging.Filter):
         return True
 
 
-def _json_from_env() -> bool:
-    value = os.environ.get(LOG_FORMAT_ENV, "json").strip().lower() or "json"
-    if value not in ("json", "text"):
-        raise ValueError(f"{LOG_FORMAT_ENV} must be 'json' or 'text', not {value!r}")
-    return value == "json"
-
-
-def logging_config(level: str, *, json: bool | None = None) -> dict[str, Any]:
-    """A ``logging.config.dictConfig`` for uvicorn and cde, with masking on every handler.
-
-    ``json`` chooses JSON lines (True) or text (False); by default ``CDE_LOG_FORMAT``
-    (``json`` unless set to ``text``)."""
+def logging_config(level: str, *, json: bool) -> dict[str, Any]:
+    """A ``logging.config.dictConfig`` for uvicorn and cde, with masking on every handler;
+    ``json`` chooses JSON lines (True) or readable text (False)."""
     level = level.upper()
-    use_json = _json_from_env() if json is None else json
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -66,7 +54,7 @@ def logging_config(level: str, *, json: bool | None = None) -> dict[str, Any]:
         "formatters": {
             "structured": {
                 "()": "cde.observability.logs.formatter_for_dictconfig",
-                "json": use_json,
+                "json": json,
             },
         },
         "handlers": {

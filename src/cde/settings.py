@@ -5,8 +5,9 @@ One pydantic-settings class; every setting is documented in the README's table.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -36,6 +37,14 @@ class Settings(BaseSettings):
     )
     bench_routes: bool = Field(False, description="Expose /bench/baseline (benchmarks only).")
     log_level: str = Field("info", description="Log level of the service.")
+    log_format: Literal["auto", "json", "text"] = Field(
+        "auto",
+        description="Log lines: json (one object a line), text (readable), or auto: text "
+        "when stderr is a terminal, json otherwise.",
+    )
+    progress: bool | None = Field(
+        None, description="`cde batch` progress bar (default: when stderr is a terminal)."
+    )
 
     # --- JWT (platforms with their own identity provider) -----------------------------------
     jwt_secret: str | None = Field(None, description="HS256 shared secret (32+ characters).")
@@ -133,6 +142,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    def log_json(self, stream: TextIO | None = None) -> bool:
+        """Whether log lines are JSON: ``log_format``, or for ``auto`` whether ``stream``
+        (stderr by default) is not a terminal."""
+        if self.log_format != "auto":
+            return self.log_format == "json"
+        stream = sys.stderr if stream is None else stream
+        try:
+            return not stream.isatty()
+        except (AttributeError, ValueError):  # closed or replaced by something without one
+            return True
 
     @property
     def zone(self) -> ZoneInfo:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,6 +230,74 @@ def test_policy_option_wins_over_the_environment(custom_policy: Path, broken_pol
     )
     assert run.code == 0, run.stderr
     assert run.json()["policy"]["name"] == "ksp-sejahtera"
+
+
+# --- settings from a .env file, as the service reads them -------------------------------
+
+
+def _dotenv(folder: Path, **values: str) -> Path:
+    """A ``.env`` file in ``folder`` (the working directory of the commands run there)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "".join(f"{name}={value}\n" for name, value in values.items())
+    (folder / ".env").write_text(text, "utf-8")
+    return folder
+
+
+def test_evaluate_and_serve_read_the_policy_named_in_a_dotenv_file(
+    tmp_path: Path, custom_policy: Path
+) -> None:
+    """``cde serve`` always read .env; ``cde evaluate`` used the shipped policy instead, so
+    the two could decide the same application differently."""
+    here = _dotenv(tmp_path / "work", CDE_POLICY_FILE=str(custom_policy))
+    run = real("evaluate", str(SEED), "--today", TODAY, cwd=here)
+    assert run.code == 0, run.stderr
+    assert run.json()["policy"] == {"name": "ksp-sejahtera", "version": "2025.1.7"}
+    shown = real("policy", "show", cwd=here)
+    assert shown.json()["name"] == "ksp-sejahtera"
+    lines = SEED.read_bytes().replace(b"\n", b" ") + b"\n"
+    batch = real("batch", "-", "--output", "-", "--today", TODAY, stdin=lines, cwd=here)
+    assert batch.code == 0, batch.stderr
+    assert orjson.loads(batch.stdout)["result"]["policy"]["name"] == "ksp-sejahtera"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "batch", "policy-show", "serve"])
+@pytest.mark.parametrize("problem", ["invalid", "missing"])
+def test_an_unreadable_policy_in_a_dotenv_file_is_an_error_never_the_shipped_one(
+    tmp_path: Path, broken_policy: Path, command: str, problem: str
+) -> None:
+    named = broken_policy if problem == "invalid" else tmp_path / "nowhere.toml"
+    here = _dotenv(tmp_path / "work", CDE_POLICY_FILE=str(named), CDE_DATA_DIR="data")
+    args = {
+        "evaluate": ["evaluate", str(SEED), "--today", TODAY],
+        "batch": ["batch", str(SEED), "--output", "-", "--today", TODAY],
+        "policy-show": ["policy", "show"],
+        "serve": ["serve", "--port", "1"],  # refused before it would listen
+    }[command]
+    run = real(*args, cwd=here)
+    assert run.code == 2, run.stderr
+    assert run.stdout == b""
+    expected = "capacity.dsr_healthy_pct" if problem == "invalid" else "nowhere.toml"
+    assert expected in run.flat_stderr
+
+
+def test_the_time_zone_of_a_dotenv_file_decides_what_today_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --today, "today" is the clock's date in the configured zone: at 20:00 UTC
+    it is already the next day in Jakarta, not yet in UTC."""
+    from cde.entrypoints import cli as cli_module
+    from clocks import TestClock  # tests/clocks.py (on sys.path through the conftest)
+
+    monkeypatch.setattr(cli_module, "clock", TestClock(datetime(2026, 3, 9, 20, 0, tzinfo=UTC)))
+    monkeypatch.delenv("CDE_TIMEZONE", raising=False)
+    monkeypatch.chdir(_dotenv(tmp_path / "utc", CDE_TIMEZONE="UTC"))
+    assert cli("evaluate", str(SEED)).json()["assessment"]["as_of"] == "2026-03-09"
+    monkeypatch.chdir(_dotenv(tmp_path / "jakarta", CDE_TIMEZONE="Asia/Jakarta"))
+    assert cli("evaluate", str(SEED)).json()["assessment"]["as_of"] == "2026-03-10"
+    monkeypatch.chdir(_dotenv(tmp_path / "mars", CDE_TIMEZONE="Mars/Olympus_Mons"))
+    refused = cli("evaluate", str(SEED))
+    assert refused.code == 2
+    assert "CDE_TIMEZONE" in refused.stderr
 
 
 # --- evaluate: errors -----------------------------------------------------------------

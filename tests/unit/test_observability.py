@@ -16,15 +16,17 @@ import anyio
 import pytest
 import structlog
 from fastapi import FastAPI
+from pydantic import ValidationError
 
 from cde.entrypoints.http.middleware import RequestId
-from cde.logging_setup import LOG_FORMAT_ENV, MaskingFilter, logging_config
+from cde.logging_setup import MaskingFilter, logging_config
 from cde.observability.logs import (
     RequestContext,
     configure_logging,
     configure_structlog,
     formatter,
 )
+from cde.settings import Settings
 
 with warnings.catch_warnings():
     # starlette warns that plain httpx (rather than httpx2) is deprecated for its TestClient
@@ -197,27 +199,54 @@ def restored_loggers() -> Iterator[None]:
             lg.disabled = disabled
 
 
-def test_logging_config_writes_json_by_default_and_text_on_request(
-    monkeypatch: pytest.MonkeyPatch, restored_loggers: None
+class _Stream(io.StringIO):
+    """A stream that is, or is not, a terminal."""
+
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    ("env", "terminal", "is_json"),
+    [
+        ({}, True, False),  # a person watching `make run`: readable lines
+        ({}, False, True),  # a pipe, a file, a log shipper: JSON
+        ({"CDE_LOG_FORMAT": "auto"}, True, False),
+        ({"CDE_LOG_FORMAT": "json"}, True, True),  # set: it decides, terminal or not
+        ({"CDE_LOG_FORMAT": "text"}, False, False),
+    ],
+)
+def test_log_lines_are_text_on_a_terminal_and_json_otherwise_unless_cde_log_format_says(
+    env: dict[str, str],
+    terminal: bool,
+    is_json: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    restored_loggers: None,
 ) -> None:
-    monkeypatch.delenv(LOG_FORMAT_ENV, raising=False)
-    for fmt, is_json in ((None, True), ("json", True), ("text", False), ("TEXT", False)):
-        if fmt is not None:
-            monkeypatch.setenv(LOG_FORMAT_ENV, fmt)
-        config = logging_config("info")
-        assert config["formatters"]["structured"]["json"] is is_json
-        buffer = io.StringIO()
-        config["handlers"]["stderr"]["stream"] = buffer
-        logging.config.dictConfig(config)
-        logging.getLogger("uvicorn.error").info("Started server process")
-        line = buffer.getvalue().strip()
-        if is_json:
-            assert json.loads(line)["logger"] == "uvicorn.error"
-        else:
-            assert line.endswith("INFO     uvicorn.error: Started server process")
-    monkeypatch.setenv(LOG_FORMAT_ENV, "xml")
-    with pytest.raises(ValueError, match=LOG_FORMAT_ENV):
-        logging_config("info")
+    monkeypatch.delenv("CDE_LOG_FORMAT", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    stream = _Stream(terminal)
+    config = logging_config("info", json=Settings(_env_file=None).log_json(stream))
+    assert config["formatters"]["structured"]["json"] is is_json
+    config["handlers"]["stderr"]["stream"] = stream
+    logging.config.dictConfig(config)
+    logging.getLogger("uvicorn.error").info("Started server process")
+    line = stream.getvalue().strip()
+    if is_json:
+        assert json.loads(line)["logger"] == "uvicorn.error"
+    else:
+        assert line.endswith("INFO     uvicorn.error: Started server process")
+
+
+def test_an_unknown_log_format_is_a_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CDE_LOG_FORMAT", "xml")
+    with pytest.raises(ValidationError, match="log_format"):
+        Settings(_env_file=None)
 
 
 def test_configure_logging_sets_up_both_kinds_on_stderr(
@@ -225,7 +254,6 @@ def test_configure_logging_sets_up_both_kinds_on_stderr(
     monkeypatch: pytest.MonkeyPatch,
     restored_loggers: None,
 ) -> None:
-    monkeypatch.delenv(LOG_FORMAT_ENV, raising=False)
     configure_logging("debug")
     logging.getLogger("cde.http").debug("stdlib %s", NIK)
     structlog.stdlib.get_logger("cde.jobs").info("structlog", nik=NIK)
@@ -274,13 +302,10 @@ def test_every_line_logged_while_serving_a_request_carries_its_id(
     assert given.headers["x-request-id"] == "abc-123"
 
 
-def test_configure_logging_follows_cde_log_format_unless_told(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    restored_loggers: None,
+def test_configure_logging_writes_text_when_told(
+    capsys: pytest.CaptureFixture[str], restored_loggers: None
 ) -> None:
-    monkeypatch.setenv(LOG_FORMAT_ENV, "text")
-    configure_logging("info")
+    configure_logging("info", json=False)
     logging.getLogger("cde.http").info("as text")
     assert capsys.readouterr().err.rstrip().endswith("INFO     cde.http: as text")
     configure_logging("info", json=True)

@@ -13,7 +13,6 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import typer
@@ -25,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cde import __version__
 from cde.adapters.db.engine import schema_lock
-from cde.bootstrap import Container, bootstrap, build_narrator, new_id
+from cde.bootstrap import Container, bootstrap, build_narrator, new_id, utc_now
 from cde.domain.application import InvalidApplicationError, parse_application
 from cde.domain.evaluation import Evaluation, assess
 from cde.domain.result import result_object
@@ -37,6 +36,7 @@ from cde.service.audit import verify as verify_chain
 from cde.service.batch import run_batch
 from cde.service.instructions import InstructionFileError, default_instructions
 from cde.service.narrator import with_narration
+from cde.service.ports import Clock
 from cde.service.recommendations import SERVICE_ENABLED
 from cde.service.tenants import TenantError
 from cde.settings import Settings
@@ -68,6 +68,10 @@ app.command("schedule", help="Print the amortisation schedule of a loan.")(sched
 
 err = Console(stderr=True, soft_wrap=True)  # never hard-wrap paths or messages in logs
 
+# The one source of "now" of every command (tests replace it): "today" of an evaluation
+# without --today, and the clock of the service the commands bootstrap.
+clock: Clock = utc_now
+
 LangOption = Annotated[
     str, typer.Option("--lang", help="Language of messages and narratives: id or en.")
 ]
@@ -95,25 +99,32 @@ def _lang(value: str) -> Lang:
     return cast(Lang, value)
 
 
-def _today(value: str | None) -> date:
+def _today(value: str | None, settings: Settings) -> date:
+    """``--today``, else today in the settings' time zone by the service's clock."""
     if value is not None:
         try:
             return date.fromisoformat(value)
         except ValueError:
             raise _usage(f"--today must be a date YYYY-MM-DD, not {value!r}") from None
-    zone = os.environ.get("CDE_TIMEZONE", "Asia/Jakarta")
-    try:
-        return datetime.now(ZoneInfo(zone)).date()
-    except (ZoneInfoNotFoundError, ValueError):
-        raise _usage(f"CDE_TIMEZONE {zone!r} is not a known time zone") from None
+    return clock().astimezone(settings.zone).date()
 
 
-def _policy(path: Path | None) -> Policy:
-    if path is None:
-        path_text = os.environ.get("CDE_POLICY_FILE")
-        path = Path(path_text) if path_text else None
+def _policy_file(path: Path | None, settings: Settings) -> Path | None:
+    """The policy file a command uses: ``--policy``, else ``CDE_POLICY_FILE`` (environment
+    or ``.env``), else None (the shipped default)."""
+    return path if path is not None else settings.policy_file
+
+
+def _policy(path: Path | None, settings: Settings) -> Policy:
+    """The policy of :func:`_policy_file`, read and validated: an unreadable or invalid
+    file is a usage error, never a silent fall back to the default."""
+    chosen = _policy_file(path, settings)
+    return _load_policy(chosen) if chosen is not None else default_policy()
+
+
+def _load_policy(path: Path) -> Policy:
     try:
-        return load_policy(path) if path is not None else default_policy()
+        return load_policy(path)
     except PolicyError as exc:
         raise _usage(str(exc)) from None
 
@@ -157,8 +168,9 @@ def evaluate_command(
         raise _usage(f"--format must be json or markdown, not {output_format!r}")
     if narrator not in (None, "rules", "llm"):
         raise _usage(f"--narrator must be rules or llm, not {narrator!r}")
-    chosen = _policy(policy)
-    day = _today(today)
+    settings = _settings()
+    chosen = _policy(policy, settings)
+    day = _today(today, settings)
     body = _read_input(file)
     try:
         raw = orjson.loads(body)
@@ -173,8 +185,8 @@ def evaluate_command(
             err.print(f"  [bold]{e.field}[/]: {e.message(language)}", highlight=False)
         raise typer.Exit(1) from None
     result = result_object(ev, language)
-    if (narrator or _settings().narrator) == "llm" or instructions is not None:
-        result = _narrated(ev, result, language, instructions)
+    if (narrator or settings.narrator) == "llm" or instructions is not None:
+        result = _narrated(settings, ev, result, language, instructions)
     out = sys.stdout.buffer
     if output_format == "markdown":
         out.write(result["analytic"].encode("utf-8") + b"\n")
@@ -184,11 +196,15 @@ def evaluate_command(
 
 
 def _narrated(
-    ev: Evaluation, rules: dict[str, Any], lang: Lang, instructions: Path | None
+    settings: Settings,
+    ev: Evaluation,
+    rules: dict[str, Any],
+    lang: Lang,
+    instructions: Path | None,
 ) -> dict[str, Any]:
     """The result with the LLM narrator's texts (or the rules ones, and why, on stderr)."""
     logging.getLogger("cde.narrator").setLevel(logging.ERROR)  # reported below instead
-    settings = _settings().model_copy(update={"narrator": "llm"})
+    settings = settings.model_copy(update={"narrator": "llm"})
     if not (settings.llm_base_url and settings.llm_model):
         raise _usage("the llm narrator needs CDE_LLM_BASE_URL and CDE_LLM_MODEL")
     try:
@@ -226,11 +242,10 @@ def batch_command(
 ) -> None:
     """Evaluate a JSONL stream: one output line per input line, a bad line never aborts."""
     language = _lang(lang)
-    chosen_file = policy or (
-        Path(os.environ["CDE_POLICY_FILE"]) if os.environ.get("CDE_POLICY_FILE") else None
-    )
-    _policy(chosen_file)  # validate once here, so a bad policy is a usage error up front
-    day = _today(today)
+    settings = _settings()
+    chosen_file = _policy_file(policy, settings)
+    _policy(chosen_file, settings)  # validate once here: a bad policy is a usage error up front
+    day = _today(today, settings)
     source: BinaryIO
     total: int | None = None
     if input_file == "-":
@@ -254,7 +269,7 @@ def batch_command(
         TimeRemainingColumn(),
         console=err,
         transient=False,
-        disable=not err.is_terminal and os.environ.get("CDE_PROGRESS") != "1",
+        disable=not (err.is_terminal if settings.progress is None else settings.progress),
     )
     task = progress.add_task("batch", total=total, lines=0)
     counted = {"lines": 0}
@@ -292,14 +307,15 @@ def batch_command(
 @policy_app.command("check")
 def policy_check(file: Annotated[Path, typer.Argument(help="Policy file (TOML or JSON).")]) -> None:
     """Validate a policy file; list every problem."""
-    chosen = _policy(file)
+    chosen = _load_policy(file)
     err.print(f"[green]ok[/]: {chosen.name} version {chosen.version}", highlight=False)
 
 
 @policy_app.command("show")
 def policy_show(policy: PolicyOption = None) -> None:
-    """Print the effective policy (the default, or --policy FILE) as JSON."""
-    chosen = _policy(policy)
+    """Print the effective policy (--policy FILE, else CDE_POLICY_FILE, else the shipped
+    default) as JSON."""
+    chosen = _policy(policy, _settings())
     data: dict[str, Any] = chosen.model_dump(mode="json")
     sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
 
@@ -319,7 +335,7 @@ def _settings() -> Settings:
 
 def _container(settings: Settings) -> Container:
     try:
-        return bootstrap(settings)
+        return bootstrap(settings, clock=clock)
     except (PolicyError, InstructionFileError) as exc:
         raise _usage(str(exc)) from None
     except SQLAlchemyError as exc:
@@ -377,7 +393,7 @@ def serve_command(
             host=host,
             port=port,
             workers=workers,
-            log_config=logging_config(settings.log_level),
+            log_config=logging_config(settings.log_level, json=settings.log_json()),
             access_log=False,
         )
         return
@@ -386,7 +402,7 @@ def serve_command(
             create_app(container),
             host=host,
             port=port,
-            log_config=logging_config(settings.log_level),
+            log_config=logging_config(settings.log_level, json=settings.log_json()),
             access_log=False,
         )
     finally:
@@ -415,7 +431,7 @@ def worker_command(
     import signal
 
     settings = _settings()
-    logging.config.dictConfig(logging_config(settings.log_level))
+    logging.config.dictConfig(logging_config(settings.log_level, json=settings.log_json()))
     container = _container(settings)
     name = f"cde-worker-{os.getpid()}"
     err.print(
@@ -659,8 +675,8 @@ def purge_command(
     if not match or int(match.group(1)) == 0:
         raise _usage(f"--older-than must look like 90d, 12w, 2y or 48h, not {older_than!r}")
     hours = int(match.group(1)) * _UNIT_HOURS[match.group(2)]
-    before = datetime.now(UTC) - timedelta(hours=hours)
     with _Admin() as c:
+        before = c.clock() - timedelta(hours=hours)
         removed = c.recommender.purge(before)
     typer.echo(f"{removed} recommendations created before {before:%Y-%m-%d %H:%M} UTC deleted")
 

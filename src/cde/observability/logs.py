@@ -9,7 +9,7 @@ stdlib handler:
 * structlog loggers (``structlog.stdlib.get_logger("cde.jobs")``) — :func:`configure_structlog`
   routes them into stdlib logging, so they obey the same levels and handlers.
 
-A line (``CDE_LOG_FORMAT=json``, the default)::
+A line (``CDE_LOG_FORMAT=json``; the default when stderr is not a terminal)::
 
     {"timestamp": "2025-01-31T08:15:02.123456Z", "level": "error", "logger": "cde.http",
      "message": "evaluation failed (request 4f0c…)", "request_id": "4f0c…",
@@ -22,7 +22,8 @@ when there is one; other key/values given to a structlog logger follow. Every va
 (message, traceback, extra fields) has NIK-like digit runs masked with
 :func:`cde.domain.masking.mask_text` — the request id alone is left as it is.
 
-``CDE_LOG_FORMAT=text`` gives the same fields as one readable line (for a terminal).
+``CDE_LOG_FORMAT=text`` (the default on a terminal) gives the same fields as one readable
+line.
 """
 
 from __future__ import annotations
@@ -157,10 +158,10 @@ def formatter_for_dictconfig(json: bool = True) -> structlog.stdlib.ProcessorFor
     return formatter(json)
 
 
-def configure_logging(level: str, json: bool | None = None) -> None:
-    """Set up structlog and stdlib logging for this process (``cde worker``, scripts): the
-    ``cde`` and ``uvicorn`` loggers write JSON lines (or text with ``json=False``) to
-    stderr, masked. ``json=None`` follows ``CDE_LOG_FORMAT`` (JSON unless ``text``)."""
+def configure_logging(level: str, json: bool = True) -> None:
+    """Set up structlog and stdlib logging for this process (scripts): the ``cde`` and
+    ``uvicorn`` loggers write JSON lines (or text with ``json=False``) to stderr, masked.
+    The commands choose ``json`` by ``Settings.log_json`` (``CDE_LOG_FORMAT``)."""
     from cde.logging_setup import logging_config  # here: logging_setup names this module
 
     configure_structlog()
