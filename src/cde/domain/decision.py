@@ -70,6 +70,7 @@ class Decision:
     reasons: list[Finding] = field(default_factory=list)
     limits: dict[str, int | None] = field(default_factory=dict)
     sized_plafon: int | None = None  # the plafon sizing arrived at, before any decline
+    knockouts: list[str] = field(default_factory=list)  # the knock-out codes met, in order
 
 
 def _tenor_candidates(low: int, high: int, step: int) -> list[int]:
@@ -146,6 +147,7 @@ def decide(
 ) -> Decision:
     findings = [f for a in assessed.values() for f in a.findings]
     knockouts = [f for f in findings if f.code in policy.decision.knockouts]
+    knocked_out = list(dict.fromkeys(f.code for f in knockouts))
     rules = policy.decision
     own: list[Finding] = []
 
@@ -158,11 +160,11 @@ def decide(
             0,
             findings=own,
             reasons=_reasons(own, findings, policy, knockouts, declined=True),
+            knockouts=knocked_out,
         )
 
     if knockouts:
-        codes = ", ".join(dict.fromkeys(f.code for f in knockouts))
-        return decline("DECLINE_KNOCKOUT", count=len({f.code for f in knockouts}), codes=codes)
+        return decline("DECLINE_KNOCKOUT", count=len(knocked_out), codes=", ".join(knocked_out))
     if overall < rules.decline_below_score:
         return decline(
             "DECLINE_SCORE_LOW", score=overall, grade=grade, min_score=rules.decline_below_score

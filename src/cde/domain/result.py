@@ -24,10 +24,12 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
         messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
     five = five_c(ev, messages, lang)
     quality = ev.quality_messages(lang)
+    weights = ev.policy.weights.model_dump()
     dimensions = {
         dim: {
             "score": ev.scores[dim],
             "grade": ev.grades[dim],
+            "weight": weights[dim],  # in the overall score (the memo's 5C table shows it)
             "findings": [
                 {
                     "code": f.code,
@@ -37,6 +39,7 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
                 for f in ev.assessed[dim].findings
             ],
             "metrics": ev.assessed[dim].metrics,
+            "thresholds": ev.assessed[dim].thresholds,
         }
         for dim in FIVE_C
     }
@@ -68,6 +71,13 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
             ],
             "sized_plafon": d.sized_plafon,
             "limits": d.limits,
+            "knockouts": d.knockouts,
+            "thresholds": {  # the policy's bounds the decision applied (its reasons cite them)
+                "decline_below_score": ev.policy.decision.decline_below_score,
+                "min_plafon": ev.policy.decision.min_plafon,
+                "max_plafon": ev.policy.decision.max_plafon,
+                "plafon_step": ev.policy.decision.plafon_step,
+            },
         },
         "assessment": {
             "score": ev.overall,

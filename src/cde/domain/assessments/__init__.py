@@ -19,6 +19,9 @@ __all__ = ["Assessed", "score"]
 class Assessed:
     findings: list[Finding] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+    # the policy's limits and assumptions the assessment applied, as its findings cite them
+    # (the result's ``thresholds``: a reader of the stored result can trace every figure)
+    thresholds: dict[str, Any] = field(default_factory=dict)
 
 
 def score(findings: list[Finding], policy: Policy) -> int:

@@ -134,4 +134,11 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
         "occupation": c.occupation,
         "nik_valid": any(f.code == "NIK_VALID" for f in out.findings),
     }
+    out.thresholds = {
+        "min_age": rules.min_age,
+        "max_age_at_maturity": rules.max_age_at_maturity,
+        "max_active_loans": rules.max_active_loans,
+        "min_membership_months": rules.min_membership_months,
+        "long_membership_months": rules.long_membership_months,
+    }
     return out

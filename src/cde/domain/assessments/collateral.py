@@ -171,4 +171,20 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
         "max_plafon_by_collateral": limit,
         "items": items,
     }
+    out.thresholds = {
+        "strong_coverage_pct": float(rules.strong_coverage_pct),
+        "unsecured_limit": rules.unsecured_limit,
+        "unverified_factor_pct": float(rules.unverified_factor_pct),
+        "tax_unpaid_factor_pct": float(rules.tax_unpaid_factor_pct),
+        "unknown_recognition_pct": float(rules.unknown_recognition_pct),
+        # the policy's recognition percentage of each kind of collateral the application
+        # names, valued or not (the data-quality checks cite it)
+        "recognition_pct_by_type": {
+            code: float(ctype.recognition_pct)
+            for item in app.collaterals
+            for known in [rules.lookup(item.code) or rules.lookup(item.type)]
+            if known is not None
+            for code, ctype in [known]
+        },
+    }
     return out

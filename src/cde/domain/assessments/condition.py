@@ -82,4 +82,8 @@ def assess_condition(app: Application, facts: Facts, policy: Policy) -> Assessed
         "plafon": facts.plafon,
         "plafon_to_annual_income": multiple,
     }
+    out.thresholds = {
+        "max_plafon_to_annual_income": float(policy.capacity.max_plafon_to_annual_income),
+        "max_plafon": policy.decision.max_plafon,
+    }
     return out
