@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -33,7 +34,12 @@ def _fail_body(msg: str, error: str) -> bytes:
 
 
 async def _respond(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    *,
+    more_body: bool = False,
 ) -> None:
     await send(
         {
@@ -46,17 +52,60 @@ async def _respond(
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": more_body})
+
+
+# Discarding the rest of a refused body (see ``BodyLimit``): at most this many bytes of the
+# whole body (the larger of the floor and a multiple of the route's limit) and this long.
+DRAIN_FLOOR_BYTES = 16 * 1024 * 1024
+DRAIN_LIMIT_FACTOR = 4
+DRAIN_SECONDS = 5.0
+
+_CLOSE = [(b"connection", b"close")]
 
 
 class BodyLimit:
     """Refuse bodies above ``limit`` bytes with 413, whether announced or streamed; keep the
-    SHA-256 of accepted bodies in ``scope['state']['body_sha256']`` for the audit trail."""
+    SHA-256 of accepted bodies in ``scope['state']['body_sha256']`` for the audit trail.
 
-    def __init__(self, app: ASGIApp, limit: int, per_path: dict[str, int] | None = None) -> None:
+    The 413 always carries ``Connection: close`` (the server closes after it), and how it
+    goes out depends on what the client can still read. Closing a socket with unread
+    request data in it makes the kernel reset the connection (RFC 9112 §9.6), and a client
+    that writes its whole body before reading (urllib, requests, httpx) then gets a write
+    error and, often, never the answer:
+
+    * ``Expect: 100-continue`` with a ``Content-Length`` over the limit: answered at once
+      and nothing is read. The server never said "100 Continue", so the body is not sent.
+    * otherwise the 413 is sent as soon as the limit is passed and the rest of the body is
+      then read and thrown away (never kept: memory stays bounded), at most
+      ``drain_bytes`` for the whole body (default: the larger of 16 MiB and 4 × the limit)
+      and ``drain_seconds``, "lingering close" as nginx does; only then does the server
+      close, so a write-first client finds its 413 once it has written the body.
+    * a ``Content-Length`` above ``drain_bytes``, or a streamed body that passes it or
+      outlasts ``drain_seconds``: closed without reading further; that client may see the
+      connection reset instead of the 413.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        per_path: dict[str, int] | None = None,
+        *,
+        drain_bytes: int | None = None,
+        drain_seconds: float = DRAIN_SECONDS,
+    ) -> None:
         self.app = app
         self.default = limit
         self.per_path = per_path or {}
+        self.drain_bytes = drain_bytes
+        self.drain_seconds = drain_seconds
+
+    def drain_cap(self, limit: int) -> int:
+        """The most bytes of a refused body (in all) read to let its 413 reach the client."""
+        if self.drain_bytes is not None:
+            return self.drain_bytes
+        return max(DRAIN_FLOOR_BYTES, DRAIN_LIMIT_FACTOR * limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -67,7 +116,11 @@ class BodyLimit:
         lang = language(headers.get(b"accept-language", b"").decode("latin-1"))
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._too_large(scope, send, lang, limit)
+            # A client waiting for "100 Continue" sends nothing more; one that announced
+            # more than we would read gets its answer now (and, likely, a reset).
+            waiting = headers.get(b"expect", b"").strip().lower() == b"100-continue"
+            drain = not waiting and int(declared) <= self.drain_cap(limit)
+            await self._too_large(scope, receive, send, lang, limit, 0, drain=drain)
             return
         chunks: list[bytes] = []
         size = 0
@@ -78,11 +131,12 @@ class BodyLimit:
                 return
             chunk = msg.get("body", b"")
             size += len(chunk)
+            more = msg.get("more_body", False)
             if size > limit:
-                await self._too_large(scope, send, lang, limit)
+                chunks.clear()
+                await self._too_large(scope, receive, send, lang, limit, size, drain=more)
                 return
             chunks.append(chunk)
-            more = msg.get("more_body", False)
         body = b"".join(chunks)
         _state(scope)["body_sha256"] = hashlib.sha256(body).hexdigest()
         sent = False
@@ -96,14 +150,59 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _too_large(self, scope: Scope, send: Send, lang: str, limit: int) -> None:
+    async def _too_large(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        lang: str,
+        limit: int,
+        received: int,
+        *,
+        drain: bool,
+    ) -> None:
+        """Answer 413 with ``Connection: close``; with ``drain``, the answer goes out first
+        (a client that reads while it writes stops sending) and the rest of the body is
+        then read and dropped before the response completes: uvicorn answers ``receive()``
+        with ``http.disconnect`` once it is complete, and closes the connection then. As
+        the response has started, reading never makes uvicorn send "100 Continue"."""
         _state(scope)["audit_outcome"] = "too_large"
         setting = "CDE_MAX_BATCH_BYTES" if scope["path"] in self.per_path else "CDE_MAX_BODY_BYTES"
         body = _fail_body(
             message("too_large", "en" if lang == "en" else "id"),
             f"limit {limit} bytes ({setting})",
         )
-        await _respond(send, 413, body, [])
+        if not drain:
+            await _respond(send, 413, body, _CLOSE)
+            return
+        await _respond(send, 413, body, _CLOSE, more_body=True)
+        await self._discard(scope, receive, received, self.drain_cap(limit))
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _discard(self, scope: Scope, receive: Receive, received: int, cap: int) -> None:
+        """Read and drop the rest of a refused body: until its end, the client leaving,
+        ``cap`` bytes in all or ``drain_seconds``, whichever comes first."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.drain_seconds):
+                while received <= cap:
+                    msg = await receive()
+                    if msg["type"] != "http.request":
+                        return  # the client left
+                    received += len(msg.get("body", b""))
+                    if not msg.get("more_body", False):
+                        return  # all read: the server closes cleanly, the client reads the 413
+        except TimeoutError:
+            pass
+        log.info(
+            "413 on %s: stopped reading the refused body after %d bytes and %.1f s "
+            "(bounds %d bytes, %.1f s); the client may see the connection reset",
+            scope["path"][:255],
+            received,
+            time.monotonic() - started,
+            cap,
+            self.drain_seconds,
+        )
 
 
 class RequestId:
@@ -186,9 +285,12 @@ class AuditTrail:
 
     SKIP = frozenset({"/health", "/ready", "/metrics", "/bench/baseline"})
 
-    def __init__(self, app: ASGIApp, audit: Callable[[], Any]) -> None:
+    def __init__(
+        self, app: ASGIApp, audit: Callable[[], Any], clock: Callable[[], datetime]
+    ) -> None:
         self.app = app
         self.audit = audit  # returns the audit log (the container is built at startup)
+        self.clock = clock  # the service's clock (likewise)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in self.SKIP:
@@ -210,8 +312,7 @@ class AuditTrail:
 
         await self.app(scope, receive, send_audited)
 
-    @staticmethod
-    def _entry(scope: Scope, state: dict[str, Any], status: int) -> AuditEntry:
+    def _entry(self, scope: Scope, state: dict[str, Any], status: int) -> AuditEntry:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         principal = state.get("principal")
         route = scope.get("route")
@@ -233,7 +334,7 @@ class AuditTrail:
             outcome = "ok" if status < 400 else _OUTCOMES.get(status, "error")
         client = scope.get("client")
         return AuditEntry(
-            at=datetime.now(UTC),
+            at=self.clock(),
             request_id=str(state.get("request_id", "-")),
             tenant_id=tenant_id,
             user_id=user_id[:255] if user_id else None,
