@@ -10,7 +10,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -182,7 +182,10 @@ def test_posting_the_seed_with_kocek_headers_returns_the_seed_compatible_success
         "reasons",
         "sized_plafon",
         "limits",
+        "knockouts",
+        "thresholds",
     }
+    assert data["decision"]["knockouts"] == ["KOLEK_NON_PERFORMING", "CAPACITY_NO_ROOM"]
     assert data["decision"]["requirements"] == []  # a declined loan is never disbursed
     assert 0 <= data["assessment"]["score"] <= 100
     assert data["assessment"]["grade"] in {"A", "B", "C", "D", "E"}
@@ -269,9 +272,13 @@ def test_a_post_without_the_platform_headers_is_still_recorded_with_the_socket_a
 
 
 def test_get_by_id_returns_the_detail_with_the_date_in_indonesian_words_in_jakarta_time(
-    client: Any, kocek_headers: dict[str, str], seed_bytes: bytes, created: dict[str, Any]
+    client: Any,
+    kocek_headers: dict[str, str],
+    seed_bytes: bytes,
+    created: dict[str, Any],
+    clock: Any,
 ) -> None:
-    before = datetime.now(UTC)
+    before = clock()  # the service's clock, not the machine's date
     response = client.get(f"{ROUTE}/{created['id']}", headers=kocek_headers)
 
     assert response.status_code == 200
@@ -672,6 +679,40 @@ def test_an_invalid_application_in_english_has_english_messages(
     assert body["errors"] == [{"field": "application", "message": "is required"}]
 
 
+@pytest.mark.parametrize("absent", ["missing", "null"])
+def test_an_application_without_its_applicant_is_422_naming_character_and_stores_nothing(
+    client: Any,
+    container: Container,
+    kocek_headers: dict[str, str],
+    seed_bytes: bytes,
+    absent: str,
+) -> None:
+    raw = application(seed_bytes)
+    if absent == "missing":
+        del raw["character"]
+    else:
+        raw["character"] = None
+
+    response = post(client, kocek_headers, raw, extra={"Accept-Language": "en"})
+
+    assert response.status_code == 422
+    body = response.json()
+    assert_fail_envelope(body)
+    assert body["errors"] == [{"field": "character", "message": "is required"}]
+    assert row_count(container) == 0
+
+
+def test_an_empty_object_is_422_naming_every_required_section(
+    client: Any, container: Container, kocek_headers: dict[str, str]
+) -> None:
+    response = post(client, kocek_headers, b"{}")
+
+    assert response.status_code == 422
+    fields = [e["field"] for e in response.json()["errors"]]
+    assert fields == ["customer_id", "loan_id", "character", "application"]
+    assert row_count(container) == 0
+
+
 @pytest.mark.parametrize("body", [b"[1, 2]", b"null", b'"text"', b"42"])
 def test_json_that_is_not_an_object_is_422_naming_the_body(
     client: Any, container: Container, kocek_headers: dict[str, str], body: bytes
@@ -768,12 +809,15 @@ def test_a_body_arriving_in_many_chunks_is_refused_as_soon_as_it_passes_the_limi
     container, client = limited
     pending = [b" " * 512 for _ in range(10)]
     sent: list[dict[str, Any]] = []
+    unread_when_answered: list[int] = []
 
     async def receive() -> dict[str, Any]:
         chunk = pending.pop(0)
         return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
 
     async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            unread_when_answered.append(len(pending))
         sent.append(message)
 
     scope = {
@@ -795,7 +839,10 @@ def test_a_body_arriving_in_many_chunks_is_refused_as_soon_as_it_passes_the_limi
 
     assert sent[0]["type"] == "http.response.start"
     assert sent[0]["status"] == 413
-    assert len(pending) == 5  # 5 x 512 > 2048: the rest was never read
+    assert unread_when_answered == [5]  # 5 x 512 > 2048: answered as soon as it passed
+    assert pending == []  # then the rest was read and dropped (docs/api.md: a write-first
+    # client only gets its 413 if the server reads what it sends)
+    assert (b"connection", b"close") in sent[0]["headers"]
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     assert orjson.loads(body)["status"] == "fail"
     assert row_count(container) == 0

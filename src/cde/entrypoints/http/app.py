@@ -32,7 +32,7 @@ from starlette.routing import Match
 
 from cde import __version__
 from cde.adapters.db.ratelimit import SqlRateLimiter
-from cde.bootstrap import Container, bootstrap
+from cde.bootstrap import Container, bootstrap, utc_now
 from cde.domain.application import Application, InvalidApplicationError
 from cde.domain.text import Lang
 from cde.entrypoints.http import schemas
@@ -52,7 +52,7 @@ from cde.service.batches import BatchError, BatchProgress
 from cde.service.idempotency import IdempotencyConflictError
 from cde.service.instructions import InstructionFileError, load_instruction_file
 from cde.service.narration import public_result
-from cde.service.ports import Caller, QuotaExhaustedError, Recommendation
+from cde.service.ports import Caller, Clock, QuotaExhaustedError, Recommendation
 from cde.settings import Settings
 
 __all__ = ["create_app"]
@@ -145,6 +145,14 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+def _is_fastapi_422(response: Any) -> bool:
+    """Whether an OpenAPI response is the 422 FastAPI adds by itself (HTTPValidationError)."""
+    if not isinstance(response, dict):
+        return False
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    return bool(schema == {"$ref": "#/components/schemas/HTTPValidationError"})
+
+
 def _set_state(request: Request, **values: Any) -> None:
     state = request.scope.setdefault("state", {})
     state.update(values)
@@ -157,15 +165,19 @@ def _request_id(request: Request) -> str:
 Lang_ = Annotated[str | None, Header(alias="Accept-Language", include_in_schema=False)]
 
 
-def create_app(container: Container | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(
+    container: Container | None = None,
+    settings: Settings | None = None,
+    clock: Clock = utc_now,
+) -> FastAPI:
     """The application. With no container, one is built from ``settings`` (or the
-    environment) when the app starts, and closed when it stops."""
+    environment) and ``clock`` when the app starts, and closed when it stops."""
     state: dict[str, Container] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         owned = container is None
-        state["c"] = container if container is not None else bootstrap(settings)
+        state["c"] = container if container is not None else bootstrap(settings, clock=clock)
         if state["c"].settings.jobs_in_process:
             state["c"].start_jobs()
         set_queue_depth_source(state["c"].jobs.depth)
@@ -216,7 +228,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         limit=effective.max_body_bytes,
         per_path={"/kocek/cde/batches": effective.max_batch_bytes},
     )
-    app.add_middleware(AuditTrail, audit=lambda: c().audit)
+    app.add_middleware(AuditTrail, audit=lambda: c().audit, clock=lambda: c().clock())
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext)  # inside RequestId: binds its id for every log line
     app.add_middleware(RequestId)
@@ -354,17 +366,29 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @app.post(
         "/kocek/cde/credit-recommendation",
         response_model=schemas.CreatedEnvelope,
-        responses={
-            400: {"model": schemas.FailEnvelope, "description": "Body is not valid JSON"},
-            401: {"model": schemas.UnauthenticatedBody},
-            403: {
-                "model": schemas.FailEnvelope,
-                "description": "Service or tenant not active, quota used up, or role refused",
+        responses=schemas.responses(
+            schemas.BEHIND_THE_SWITCH,
+            {
+                400: schemas.fail(
+                    "The body is not JSON or nests too deep, a bad Idempotency-Key, or a "
+                    "refused X-Cde-Custom-System-Instruction-File"
+                ),
+                403: schemas.fail(
+                    "The service is switched off, the tenant is not active, its quota is "
+                    "used up, or the role is refused"
+                ),
+                409: schemas.fail("A request with the same Idempotency-Key is still running"),
+                413: schemas.fail("The body is larger than CDE_MAX_BODY_BYTES"),
+                422: schemas.fail(
+                    "An invalid application (every bad field in `errors`), an Idempotency-Key "
+                    "used with another body, or a bad `wait`"
+                ),
+                500: schemas.fail(
+                    "An unexpected failure: the error names only the request id (and the "
+                    "record kept as `fail`)"
+                ),
             },
-            413: {"model": schemas.FailEnvelope, "description": "Body too large"},
-            422: {"model": schemas.FailEnvelope, "description": "Invalid application"},
-            429: {"model": schemas.FailEnvelope, "description": "Rate limit; see Retry-After"},
-        },
+        ),
         summary="Get a credit recommendation",
         tags=["credit recommendation"],
         openapi_extra={
@@ -546,11 +570,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @app.get(
         "/kocek/cde/credit-recommendation/{record_id}",
         response_model=schemas.DetailEnvelope,
-        responses={
-            401: {"model": schemas.UnauthenticatedBody},
-            403: {"model": schemas.FailEnvelope},
-            404: {"model": schemas.FailEnvelope, "description": "Data not found."},
-        },
+        responses=schemas.responses(
+            schemas.BEHIND_THE_SWITCH, {404: schemas.fail("Data not found.")}
+        ),
         summary="Read one credit recommendation",
         tags=["credit recommendation"],
     )
@@ -568,11 +590,10 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @app.get(
         "/kocek/cde/credit-recommendation",
         response_model=schemas.ListEnvelope,
-        responses={
-            401: {"model": schemas.UnauthenticatedBody},
-            403: {"model": schemas.FailEnvelope},
-            422: {"model": schemas.FailEnvelope, "description": "Bad page, limit or status"},
-        },
+        responses=schemas.responses(
+            schemas.BEHIND_THE_SWITCH,
+            {422: schemas.fail("A bad query parameter (page, limit, status, …), named")},
+        ),
         summary="List credit recommendations, newest first",
         tags=["credit recommendation"],
     )
@@ -620,12 +641,16 @@ def create_app(container: Container | None = None, settings: Settings | None = N
         "/kocek/cde/batches",
         status_code=202,
         response_model=schemas.BatchEnvelope,
-        responses={
-            400: {"model": schemas.FailEnvelope, "description": "Not JSONL or a JSON array"},
-            401: {"model": schemas.UnauthenticatedBody},
-            403: {"model": schemas.FailEnvelope},
-            413: {"model": schemas.FailEnvelope, "description": "Batch too large"},
-        },
+        responses=schemas.responses(
+            schemas.BEHIND_THE_SWITCH,
+            {
+                400: schemas.fail(
+                    "Not JSON lines or a JSON array, no applications, or more than "
+                    "CDE_MAX_BATCH_ITEMS"
+                ),
+                413: schemas.fail("The body is larger than CDE_MAX_BATCH_BYTES"),
+            },
+        ),
         summary="Submit a portfolio batch (JSONL or a JSON array of applications)",
         tags=["batches"],
         openapi_extra={
@@ -677,10 +702,9 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @app.get(
         "/kocek/cde/batches/{batch_id}",
         response_model=schemas.BatchEnvelope,
-        responses={
-            401: {"model": schemas.UnauthenticatedBody},
-            404: {"model": schemas.FailEnvelope, "description": "Data not found."},
-        },
+        responses=schemas.responses(
+            schemas.BEHIND_THE_SWITCH, {404: schemas.fail("Data not found.")}
+        ),
         summary="A batch's progress and, when done, its summary",
         tags=["batches"],
     )
@@ -696,14 +720,16 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @app.get(
         "/kocek/cde/batches/{batch_id}/results",
         response_class=StreamingResponse,
-        responses={
-            200: {
-                "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
-                "description": "One JSON line per item, in order: a result or an error",
+        responses=schemas.responses(
+            {
+                200: {
+                    "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+                    "description": "One JSON line per item, in order: a result or an error",
+                }
             },
-            401: {"model": schemas.UnauthenticatedBody},
-            404: {"model": schemas.FailEnvelope, "description": "Data not found."},
-        },
+            schemas.BEHIND_THE_SWITCH,
+            {404: schemas.fail("Data not found.")},
+        ),
         summary="The batch's results as JSON lines",
         tags=["batches"],
     )
@@ -719,7 +745,7 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     @app.get(
         "/kocek/quota",
         response_model=schemas.QuotaEnvelope,
-        responses={401: {"model": schemas.UnauthenticatedBody}},
+        responses=schemas.responses(schemas.AUTHENTICATED),  # not behind the switch
         summary="The tenant's cde_feature: active or not, total and used quota",
         tags=["credit recommendation"],
     )
@@ -740,7 +766,17 @@ def create_app(container: Container | None = None, settings: Settings | None = N
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/ready", tags=["operations"], summary="Ready: the database and the job queue answer")
+    @app.get(
+        "/ready",
+        responses={
+            503: {
+                "model": schemas.NotReady,
+                "description": "The database or the job queue does not answer",
+            }
+        },
+        tags=["operations"],
+        summary="Ready: the database and the job queue answer",
+    )
     def ready() -> Response:
         queue = "procrastinate" if c().engine.dialect.name == "postgresql" else "embedded"
         try:
@@ -792,16 +828,30 @@ def create_app(container: Container | None = None, settings: Settings | None = N
             )
             components = spec.setdefault("components", {}).setdefault("schemas", {})
             components.update(schema.pop("$defs", {}))
-            # The reader treats null sections as empty: document that they may be null.
-            for section in ("character", "income", "expenses", "collaterals", "internal_data"):
+            # The reader treats null optional sections as empty: document that they may be
+            # null (``character`` identifies the applicant: it is required, never null).
+            for section in ("income", "expenses", "collaterals", "internal_data"):
                 prop = schema["properties"][section]
                 schema["properties"][section] = {"anyOf": [prop, {"type": "null"}]}
             components["Application"] = schema
             spec["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             for path, operations in spec["paths"].items():
-                if path.startswith("/kocek/"):
-                    for operation in operations.values():
+                for operation in operations.values():
+                    if path.startswith("/kocek/"):
                         operation["security"] = [{"bearer": []}]
+                    # FastAPI's own 422 (HTTPValidationError) is never what this service
+                    # answers: its 422 is the failure envelope, declared where it occurs.
+                    declared = operation.get("responses", {})
+                    if _is_fastapi_422(declared.get("422")):
+                        del declared["422"]
+            if not any(
+                _is_fastapi_422(response)
+                for operations in spec["paths"].values()
+                for operation in operations.values()
+                for response in operation.get("responses", {}).values()
+            ):
+                components.pop("HTTPValidationError", None)
+                components.pop("ValidationError", None)
             # The seed as the example, set after generation so its nulls survive.
             post = spec["paths"]["/kocek/cde/credit-recommendation"]["post"]
             post["requestBody"]["content"]["application/json"]["example"] = _SEED

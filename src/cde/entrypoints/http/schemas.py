@@ -3,18 +3,25 @@ bodies with orjson directly, so these are not a validation step on the hot path)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "AUTHENTICATED",
+    "BEHIND_THE_SWITCH",
     "BatchEnvelope",
     "CreatedEnvelope",
     "DetailEnvelope",
     "FailEnvelope",
     "ListEnvelope",
+    "NotReady",
     "QuotaEnvelope",
+    "Responses",
     "UnauthenticatedBody",
+    "fail",
+    "responses",
 ]
 
 
@@ -157,3 +164,67 @@ class BatchEnvelope(BaseModel):
     data: BatchView
     message: str
     status: Literal["success"] = "success"
+
+
+class QueueDown(BaseModel):
+    backend: Literal["embedded", "procrastinate"]
+    ok: Literal[False] = False
+
+
+class NotReady(BaseModel):
+    """``/ready``'s 503: the database does not answer (``queue`` null), or the job queue."""
+
+    status: Literal["unavailable"] = "unavailable"
+    database: Literal["unreachable", "ok"]
+    queue: QueueDown | None
+
+
+# --- the statuses each kind of route answers besides its success ---------------------------
+# Shared by the route declarations in ``app.py`` (``responses=``), so that a status every
+# route of a kind can answer is documented once, the same way, on all of them.
+
+Responses = dict[int | str, dict[str, Any]]
+
+
+def fail(description: str) -> dict[str, Any]:
+    """A response with the failure envelope."""
+    return {"model": FailEnvelope, "description": description}
+
+
+def responses(*parts: Mapping[int | str, dict[str, Any]]) -> Responses:
+    """The parts merged (a later part's status wins), in the order of the status codes."""
+    merged: Responses = {}
+    for part in parts:
+        merged.update(part)
+    return dict(sorted(merged.items(), key=lambda item: str(item[0])))
+
+
+# Every ``/kocek/...`` route: the bearer token is checked first (only the body limit comes
+# before it), then the tenant's rate limit; both, and the route's own work, read the
+# database; and the catch-all answers any unexpected failure.
+AUTHENTICATED: Responses = {
+    401: {
+        "model": UnauthenticatedBody,
+        "description": "No bearer token, or not a valid one",
+    },
+    429: {
+        "model": FailEnvelope,
+        "description": "The tenant's rate limit (CDE_RATE_LIMIT_PER_MINUTE) is spent",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before the next request is accepted",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
+    500: fail("An unexpected failure: the error names only the request id"),
+    503: fail("The database is unreachable: the error names the request id"),
+}
+
+# Every ``/kocek/cde/...`` route: also behind the service switch, the tenant's ``active``
+# flag and (when CDE_REQUEST_ROLES / CDE_READ_ROLES are set) the caller's role.
+BEHIND_THE_SWITCH: Responses = responses(
+    AUTHENTICATED,
+    {403: fail("The service is switched off, the tenant is not active, or the role is refused")},
+)
