@@ -18,10 +18,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt.types import Options
 
+from cde.errors import UnauthenticatedError
+
 __all__ = ["JwtError", "JwtVerifier"]
 
 
-class JwtError(ValueError):
+class JwtError(UnauthenticatedError, ValueError):
     """A token that is not accepted; the message says why (for logs, not for callers)."""
 
 

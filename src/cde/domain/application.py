@@ -12,7 +12,7 @@ error here: it becomes a data-quality flag (:mod:`cde.domain.quality`).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,6 +32,7 @@ from pydantic_core import PydanticCustomError
 
 from cde.domain import numbers
 from cde.domain.numbers import MoneyRange, ParseError
+from cde.errors import FieldProblem, InvalidInputError
 
 __all__ = [
     "Application",
@@ -467,12 +468,16 @@ class FieldError:
         return {"field": self.field, "message": self.message(lang)}
 
 
-class InvalidApplicationError(ValueError):
+class InvalidApplicationError(InvalidInputError):
     """The application cannot be read; ``errors`` names every field that is wrong."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
         super().__init__("; ".join(f"{e.field}: {e.message_en}" for e in errors))
+
+    @property
+    def field_errors(self) -> Sequence[FieldProblem]:
+        return self.errors
 
 
 # What each reader expected, in Indonesian (the English comes with the error itself).

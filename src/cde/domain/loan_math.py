@@ -71,8 +71,11 @@ from decimal import (
 from enum import StrEnum
 from functools import lru_cache
 
+from cde.errors import InvalidInputError
+
 __all__ = [
     "InterestMethod",
+    "LoanTermsError",
     "Schedule",
     "ScheduleRow",
     "instalment",
@@ -87,6 +90,11 @@ _ZERO = Decimal(0)
 _ONE = Decimal(1)
 _HALF = Decimal("0.5")
 _PCT_MONTHS = Decimal(1200)  # 12 months × 100 per cent
+
+
+class LoanTermsError(InvalidInputError):
+    """Loan terms the loan math cannot use (a negative amount, no months, an unknown
+    method); a ``ValueError`` too."""
 
 
 class InterestMethod(StrEnum):
@@ -140,14 +148,14 @@ def _check_principal(principal: int) -> None:
     if not isinstance(principal, int) or isinstance(principal, bool):
         raise TypeError(f"principal must be an int (whole rupiah), got {principal!r}")
     if principal < 0:
-        raise ValueError(f"principal must be >= 0 rupiah, got {principal}")
+        raise LoanTermsError(f"principal must be >= 0 rupiah, got {principal}")
 
 
 def _check_months(months: int) -> None:
     if not isinstance(months, int) or isinstance(months, bool):
         raise TypeError(f"months must be an int, got {months!r}")
     if months < 1:
-        raise ValueError(f"months must be >= 1, got {months}")
+        raise LoanTermsError(f"months must be >= 1, got {months}")
 
 
 def _to_rate(annual_rate_pct: Decimal | int | float) -> Decimal:
@@ -162,9 +170,11 @@ def _to_rate(annual_rate_pct: Decimal | int | float) -> Decimal:
     else:
         raise TypeError(f"annual_rate_pct must be a Decimal, int or float, got {annual_rate_pct!r}")
     if not rate.is_finite():
-        raise ValueError(f"annual_rate_pct must be a finite number, got {annual_rate_pct!r}")
+        raise LoanTermsError(f"annual_rate_pct must be a finite number, got {annual_rate_pct!r}")
     if rate < 0:
-        raise ValueError(f"annual_rate_pct must be >= 0 per cent per year, got {annual_rate_pct}")
+        raise LoanTermsError(
+            f"annual_rate_pct must be >= 0 per cent per year, got {annual_rate_pct}"
+        )
     return rate
 
 
@@ -175,7 +185,9 @@ def _to_method(method: InterestMethod) -> InterestMethod:
         return InterestMethod(method)
     except ValueError:
         choices = ", ".join(m.value for m in InterestMethod)
-        raise ValueError(f"unknown interest method {method!r}; expected one of {choices}") from None
+        raise LoanTermsError(
+            f"unknown interest method {method!r}; expected one of {choices}"
+        ) from None
 
 
 @lru_cache(maxsize=1024)

@@ -108,6 +108,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Context, Decimal
 
+from cde.errors import InvalidInputError
+
 __all__ = [
     "MoneyRange",
     "ParseError",
@@ -130,7 +132,7 @@ _EXPECT_RANGE = "an amount or a range such as 1500000, 100000-200000, 1-2 juta o
 _EXPECT_DATE = "a date such as 2020-08-01, 10/04/1984 or 10 April 1984"
 
 
-class ParseError(ValueError):
+class ParseError(InvalidInputError):
     """A value that cannot be read.
 
     ``expected`` is a short English description of what was expected (e.g. "a number such

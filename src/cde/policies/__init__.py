@@ -11,12 +11,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cde.errors import InvalidInputError
 from cde.policies.model import Policy
 
 __all__ = ["Policy", "PolicyError", "default_policy", "load_policy", "parse_policy"]
 
 
-class PolicyError(ValueError):
+class PolicyError(InvalidInputError):
     """A policy file that cannot be read or does not validate.
 
     ``problems`` lists ``(setting, message)`` pairs, every one found, so that a policy

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from cde.errors import UnauthenticatedError
 from cde.service.recommendations import Tokens
 from cde.service.tenants import Tenant, TenantStore, key_digest
 
@@ -82,7 +83,7 @@ class Authenticator:
         assert self.jwt is not None
         try:
             claims = self.jwt.verify(token)
-        except ValueError as exc:
+        except UnauthenticatedError as exc:
             log.info("JWT refused: %s", exc)
             return None
         names = self.claims

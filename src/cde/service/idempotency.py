@@ -16,13 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from cde.service.ports import Clock, Recommendation
+from cde.errors import IdempotencyConflictError, IdempotencyPendingError
+from cde.service.ports import Clock, StoredRecommendation
 
 __all__ = ["Claim", "Idempotency", "IdempotencyConflictError", "IdempotencyStore"]
-
-
-class IdempotencyConflictError(Exception):
-    """The key was used before with a different body."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +49,14 @@ class Claim:
 
     kind: Literal["fresh", "replay"]
     record_id: str
-    record: Recommendation | None = None
+    record: StoredRecommendation | None = None
 
 
 class Idempotency:
     def __init__(
         self,
         store: IdempotencyStore,
-        find: Callable[[str, str], Recommendation | None],
+        find: Callable[[str, str], StoredRecommendation | None],
         clock: Clock,
         new_id: Callable[[], str],
         wait_seconds: float = 10.0,
@@ -90,7 +87,9 @@ class Idempotency:
             ):
                 return Claim("fresh", existing.record_id)
             if time.monotonic() > deadline:
-                raise TimeoutError("the first request with this Idempotency-Key is still running")
+                raise IdempotencyPendingError(
+                    "the first request with this Idempotency-Key is still running"
+                )
             time.sleep(0.05)
 
     def release(self, tenant_id: str, key: str, record_id: str) -> None:

@@ -18,6 +18,7 @@ must hold a valid instruction object.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,8 @@ from typing import Annotated, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cde.errors import FieldMessage, FieldProblem, InvalidInputError
 
 __all__ = [
     "InstructionFileError",
@@ -39,8 +42,16 @@ __all__ = [
 _Text = Annotated[str, Field(min_length=1, max_length=8000)]
 
 
-class InstructionFileError(ValueError):
+class InstructionFileError(InvalidInputError):
     """The named file is refused; the message says why (safe to show the caller)."""
+
+    status = 400
+    message_key = "instruction_file"
+    audit_outcome = "instruction_file_refused"
+
+    @property
+    def field_errors(self) -> Sequence[FieldProblem]:
+        return (FieldMessage("X-Cde-Custom-System-Instruction-File", str(self)),)
 
 
 class Sections(BaseModel):

@@ -16,17 +16,19 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from cde import __version__
+from cde.domain.application import InvalidApplicationError
 from cde.domain.engine import evaluate
 from cde.domain.text import Lang
+from cde.errors import EvaluationFailedError
 from cde.policies.model import Policy
 from cde.service.ports import (
     Caller,
     Clock,
     Page,
     QuotaExhaustedError,
-    Recommendation,
     RecommendationRepository,
     ServiceSettings,
+    StoredRecommendation,
     TokenStore,
 )
 
@@ -46,7 +48,7 @@ SERVICE_ENABLED = "service_enabled"
 
 @dataclass(frozen=True, slots=True)
 class Recommended:
-    record: Recommendation
+    record: StoredRecommendation
     result: dict[str, Any]
 
 
@@ -84,13 +86,20 @@ class Recommender:
         holds the rules one).
 
         Raises InvalidApplicationError for unreadable input and QuotaExhaustedError when
-        the quota is used up; in both cases nothing is stored or spent.
+        the quota is used up; in both cases nothing is stored or spent. An unexpected
+        failure of the evaluation is an EvaluationFailedError (its cause chained), and
+        nothing is stored either: ``record_failure`` keeps the application.
         """
         now = self.clock()
-        result = evaluate(
-            raw, policy=self.policy, today=now.astimezone(self.zone).date(), lang=lang
-        )
-        record = Recommendation(
+        try:
+            result = evaluate(
+                raw, policy=self.policy, today=now.astimezone(self.zone).date(), lang=lang
+            )
+        except InvalidApplicationError:
+            raise
+        except Exception as exc:  # a defect of the engine: the caller keeps the application
+            raise EvaluationFailedError() from exc
+        record = StoredRecommendation(
             id=record_id or self.new_id(),
             created_at=now,
             loan_id=str(raw["loan_id"]),
@@ -118,10 +127,10 @@ class Recommender:
         error: str,
         tenant_id: str = "default",
         record_id: str | None = None,
-    ) -> Recommendation:
+    ) -> StoredRecommendation:
         """Keep an accepted application whose evaluation failed unexpectedly (under the id
         an Idempotency-Key reserved, if any, so that repeats find it)."""
-        record = Recommendation(
+        record = StoredRecommendation(
             id=record_id or self.new_id(),
             created_at=self.clock(),
             loan_id=str(raw.get("loan_id", "")),
@@ -140,7 +149,7 @@ class Recommender:
         self.repository.add(record, spend_quota=False)
         return record
 
-    def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+    def get(self, record_id: str, tenant_id: str | None = None) -> StoredRecommendation | None:
         return self.repository.get(record_id, tenant_id)
 
     def purge(self, before: datetime) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cde.errors import InvalidInputError
 from cde.service.ports import Clock
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,98}[A-Za-z0-9]$|^[A-Za-z0-9]$")
 
 
-class TenantError(ValueError):
+class TenantError(InvalidInputError):
     """A tenant operation that cannot be done (unknown name, duplicate, bad quota)."""
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from cde.domain.text import Lang
 
-__all__ = ["MESSAGES", "language", "message"]
+__all__ = ["API_MESSAGES", "language", "message"]
 
-MESSAGES: dict[str, tuple[str, str]] = {
+API_MESSAGES: dict[str, tuple[str, str]] = {
     "created": (
         "Berhasil mendapatkan rekomendasi kredit",
         "Generate credit recommendation successfully",
@@ -94,7 +94,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def message(key: str, lang: Lang) -> str:
-    pair = MESSAGES[key]
+    pair = API_MESSAGES[key]
     return pair[0] if lang == "id" else pair[1]
 
 

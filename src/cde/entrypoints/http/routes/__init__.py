@@ -1,0 +1,1 @@
+"""The API's routes, a router per resource: recommendations, batches, operations."""

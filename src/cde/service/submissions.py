@@ -1,0 +1,178 @@
+"""One application submitted through the API: the use case behind
+``POST /kocek/cde/credit-recommendation``.
+
+The steps, in order: read the body (JSON, not nested too deep), check the
+``Idempotency-Key`` and claim it (a repeat answers with the first request's record),
+evaluate and store while spending one unit of quota, keep an application whose evaluation
+failed as a ``fail`` record, count the result in the metrics, and — with a narrator that
+writes after the answer — defer the narrative. What goes wrong is raised from the error
+tree (:mod:`cde.errors`); the HTTP route only maps the outcome and the errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from cde.domain.application import InvalidApplicationError
+from cde.domain.text import Lang
+from cde.errors import (
+    BadIdempotencyKeyError,
+    BodyTooDeepError,
+    EvaluationFailedError,
+    InvalidBodyError,
+    QuotaExhaustedError,
+)
+from cde.service.idempotency import Idempotency
+from cde.service.narrative_jobs import NarrationService
+from cde.service.ports import Caller, StoredRecommendation
+from cde.service.recommendations import Recommender
+
+__all__ = ["Submission", "Submissions", "Submitted"]
+
+log = logging.getLogger("cde.service")
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What the caller sent: the body as received and who sends it."""
+
+    body: bytes
+    caller: Caller
+    lang: Lang
+    tenant_id: str
+    request_id: str
+    idempotency_key: str | None = None
+    body_sha256: str | None = None  # when the edge already hashed the body
+    instruction_file: str | None = None  # already checked against the configured directory
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """The stored answer: ``status`` ``success``, or ``processing`` while a narrator writes
+    the narrative (``result`` then holds the rules one), or ``fail`` (a replayed failure)."""
+
+    record_id: str
+    status: str
+    result: dict[str, Any]
+    replay: bool = False  # the first answer to this Idempotency-Key, not a new record
+
+    @property
+    def narrating(self) -> bool:
+        return self.status == "processing"
+
+
+def depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether JSON nesting goes deeper than ``limit`` (iterative: no recursion to abuse)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class Submissions:
+    def __init__(
+        self,
+        recommender: Recommender,
+        idempotency: Idempotency,
+        narration: NarrationService,
+        max_json_depth: int,
+        observe: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.recommender = recommender
+        self.idempotency = idempotency
+        self.narration = narration
+        self.max_json_depth = max_json_depth
+        self.observe = observe
+
+    def submit(self, s: Submission) -> Submitted:
+        """Evaluate and store one application (see the module's docstring).
+
+        Raises :class:`~cde.errors.InvalidBodyError` (not JSON, too deep, a bad key),
+        :class:`~cde.errors.IdempotencyConflictError`,
+        :class:`~cde.errors.IdempotencyPendingError`,
+        :class:`~cde.domain.application.InvalidApplicationError`,
+        :class:`~cde.errors.QuotaExhaustedError` (nothing stored or spent) and
+        :class:`~cde.errors.EvaluationFailedError` (kept as a ``fail`` record).
+        """
+        raw = self._read(s.body)
+        key = s.idempotency_key
+        if key is not None and not (0 < len(key) <= 255 and key.isprintable()):
+            raise BadIdempotencyKeyError("1 to 255 printable characters")
+        record_id = None
+        if key is not None:
+            digest = s.body_sha256 or hashlib.sha256(s.body).hexdigest()
+            claim = self.idempotency.claim(s.tenant_id, key, digest)
+            if claim.record is not None:
+                return _replayed(claim.record)
+            record_id = claim.record_id
+        deferred = self.narration.deferred
+        try:
+            done = self.recommender.recommend(
+                s.body,
+                raw,
+                s.caller,
+                s.lang,
+                tenant_id=s.tenant_id,
+                record_id=record_id,
+                processing=deferred,
+            )
+        except (InvalidApplicationError, QuotaExhaustedError):
+            if key is not None and record_id is not None:
+                self.idempotency.release(s.tenant_id, key, record_id)
+            raise
+        except EvaluationFailedError:
+            log.exception("evaluation failed (request %s)", s.request_id)
+            failed = self.recommender.record_failure(
+                s.body,
+                raw,
+                s.caller,
+                s.lang,
+                f"internal error; request id {s.request_id}",
+                tenant_id=s.tenant_id,
+                record_id=record_id,
+            )
+            raise EvaluationFailedError(failed.id) from None
+        if self.observe is not None:
+            self.observe(done.result)
+        if deferred:
+            try:
+                self.narration.defer(done.record.id, s.instruction_file)
+            except Exception:  # the stale sweep gives it the rules narrative later
+                log.exception("deferring the narrative of %s failed", done.record.id)
+        return Submitted(done.record.id, done.record.status, done.result)
+
+    def finished(self, record_id: str) -> Submitted | None:
+        """The record once its narrative is written; None while it is still processing."""
+        latest = self.recommender.get(record_id)
+        if latest is None or latest.status == "processing" or not latest.result:
+            return None
+        return Submitted(latest.id, latest.status, orjson.loads(latest.result))
+
+    def _read(self, body: bytes) -> dict[str, Any] | Any:
+        try:
+            raw = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidBodyError(str(exc)) from None
+        if depth_exceeds(raw, self.max_json_depth):
+            raise BodyTooDeepError(f"nesting deeper than {self.max_json_depth} levels")
+        return raw
+
+
+def _replayed(record: StoredRecommendation) -> Submitted:
+    result = orjson.loads(record.result) if record.result else {}
+    return Submitted(record.id, record.status, result, replay=True)
