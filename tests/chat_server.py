@@ -20,9 +20,8 @@ it); a chat body that is not a JSON object gets a 400. Only a request that passe
 checks takes a scripted reply; every request (including refused ones) is recorded in
 :attr:`ChatServer.requests`.
 
-Import it from a test module after putting ``tests/`` on ``sys.path``::
+The tests import it by name (``tests/`` is on pytest's ``pythonpath``, pyproject.toml)::
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import chat_server
 """
 

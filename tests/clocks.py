@@ -1,6 +1,7 @@
 """The clock the tests give the service, so that no test depends on today's date.
 
-Import it after putting ``tests/`` on ``sys.path`` (the integration and e2e conftests do).
+Import it by name (``from clocks import TestClock``): ``tests/`` is on pytest's
+``pythonpath`` (pyproject.toml).
 
 :class:`TestClock` starts at a set instant and then runs at the real pace (by the
 monotonic clock, which the date of the machine never moves), so that leases, waits and the

@@ -6,8 +6,8 @@ The server is the one at ``TEST_POSTGRES_DSN`` (default: ``127.0.0.1:5432`` as
 cannot be reached, :func:`require_postgres` skips the test with the reason, except on CI
 (``CI=true``), where the PostgreSQL variants must run and so fail instead.
 
-Import it from a test folder's ``conftest.py`` after putting ``tests/`` on ``sys.path``
-(``tests/integration/conftest.py`` shows how).
+Import it by name (``import pg``): ``tests/`` is on pytest's ``pythonpath``
+(pyproject.toml).
 """
 
 from __future__ import annotations

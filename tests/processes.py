@@ -1,6 +1,7 @@
 """Child processes of the tests: stopping one politely, then for sure.
 
-Import it after putting ``tests/`` on ``sys.path`` (the integration and e2e conftests do).
+Import it by name (``from processes import terminate``): ``tests/`` is on pytest's
+``pythonpath`` (pyproject.toml).
 """
 
 from __future__ import annotations

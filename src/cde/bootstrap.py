@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +17,7 @@ from uuid6 import uuid7
 from cde import __version__
 from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
-from cde.adapters.db.engine import create_db_engine, migrate
+from cde.adapters.db.engine import create_db_engine, migrate, schema_lock
 from cde.adapters.db.idempotency import SqlIdempotency
 from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.adapters.db.repository import (
@@ -27,21 +29,29 @@ from cde.adapters.db.tables import DEFAULT_TENANT_ID
 from cde.adapters.db.tenants import SqlTenants
 from cde.adapters.db.writer import DbWriter
 from cde.adapters.jobs.embedded import EmbeddedQueue, EmbeddedWorker
-from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue
+from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue, run_worker
 from cde.adapters.jwt_verifier import JwtVerifier
 from cde.adapters.llm import OpenAIChat
 from cde.observability.metrics import observe_job, observe_narrative, observe_result
 from cde.policies import Policy, default_policy, load_policy
+from cde.service.audit import AuditLog
 from cde.service.auth import Authenticator, ClaimNames
-from cde.service.batches import BatchService
-from cde.service.idempotency import Idempotency
+from cde.service.batches import BatchService, BatchStore
+from cde.service.idempotency import Idempotency, IdempotencyStore
 from cde.service.instructions import Instructions, default_instructions, load_instruction_file
 from cde.service.jobs import BATCH_CHUNK, NARRATE, JobQueue
-from cde.service.narration import NarrationService
-from cde.service.narrator import LlmNarrator, Narrator, RulesNarrator
-from cde.service.ports import Clock
+from cde.service.narrative_jobs import NarrationService
+from cde.service.narrators import ChatModel, LlmNarrator, Narrator, RulesNarrator
+from cde.service.ports import (
+    Clock,
+    RateLimiter,
+    RecommendationRepository,
+    ServiceSettings,
+    TokenStore,
+)
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
-from cde.service.tenants import TenantAdmin
+from cde.service.submissions import Submissions
+from cde.service.tenants import TenantAdmin, TenantStore
 from cde.settings import Settings
 
 __all__ = ["Container", "bootstrap", "build_narrator", "new_id", "utc_now"]
@@ -60,23 +70,34 @@ def new_id() -> str:
 
 @dataclass
 class Container:
+    """The wired service. Its stores are typed by their ports (any adapter will do) except
+    where an edge needs the concrete thing, each saying why."""
+
     settings: Settings
     clock: Clock
+    # The SQL engine itself: the CLI takes the schema lock and migrates through it, the
+    # HTTP layer and ``cde worker`` choose the job backend by its dialect. Built from the
+    # settings even when every store is a fake (``sqlite://`` then costs nothing).
     engine: Engine
     policy: Policy
     recommender: Recommender
     switch: ServiceSwitch
     tokens: Tokens
-    writer: DbWriter
-    tenants: SqlTenants
+    # The group-commit writer of the SQL recommendations and audit log (closed with the
+    # container); None when neither of them is a SQL adapter.
+    writer: DbWriter | None
+    tenants: TenantStore
     tenant_admin: TenantAdmin
     authenticator: Authenticator
-    audit: SqlAuditLog
-    rate_limiter: SqlRateLimiter
+    audit: AuditLog
+    rate_limiter: RateLimiter
     idempotency: Idempotency
     jobs: JobQueue
     batches: BatchService
     narration: NarrationService
+    submissions: Submissions
+    # Concrete: the worker threads of the embedded queue (only that queue has them in
+    # process); the HTTP layer's /ready says whether they run here.
     worker: EmbeddedWorker | None = None
 
     def handle_job(self, kind: str, args: dict[str, Any]) -> None:
@@ -107,6 +128,37 @@ class Container:
             late = timedelta(seconds=self.settings.llm_stale_seconds)
             self.narration.finish_stale(self.clock() - late)
 
+    def first_token(self, label: str) -> str | None:
+        """A new API token when none is configured yet (shown once, stored hashed), else
+        None; two first starts at once make one token (the schema lock)."""
+        with schema_lock(self.engine):
+            if self.tokens.any_configured():
+                return None
+            return self.tokens.generate(label, new_id)
+
+    def work_jobs(self, name: str, concurrency: int) -> None:
+        """Work background jobs until SIGTERM or SIGINT (``cde worker``): procrastinate's
+        worker on PostgreSQL, the embedded queue's threads otherwise."""
+        if self.engine.dialect.name == "postgresql":
+            run_worker(
+                self.settings.effective_database_url,
+                self.handle_job,
+                self.housekeeping,
+                concurrency=concurrency,
+                name=name,
+                stalled_after_seconds=self.settings.job_stalled_seconds,
+            )
+            return
+        worker = self.embedded_worker(name)
+        worker.threads = concurrency
+
+        def stop(*_: object) -> None:
+            worker.request_stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        worker.run_until_stopped()
+
     def embedded_worker(self, name: str | None = None) -> EmbeddedWorker:
         if not isinstance(self.jobs, EmbeddedQueue):
             raise RuntimeError("the embedded worker needs the embedded queue")
@@ -129,7 +181,8 @@ class Container:
             self.worker.stop()
         if isinstance(self.jobs, ProcrastinateQueue):
             self.jobs.close()
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.engine.dispose()
 
 
@@ -153,10 +206,14 @@ def _lease_seconds(settings: Settings) -> float:
     return max(settings.job_lease_seconds, worst)
 
 
-def build_narrator(settings: Settings) -> Narrator:
-    """The narrator ``settings`` choose (``CDE_NARRATOR``)."""
+def build_narrator(settings: Settings, chat: ChatModel | None = None) -> Narrator:
+    """The narrator ``settings`` choose (``CDE_NARRATOR``). The LLM narrator asks ``chat``,
+    or (None) the OpenAI-compatible endpoint the settings name."""
     if settings.narrator == "rules":
         return RulesNarrator()
+    instructions = default_instructions(settings.llm_instruction_file)
+    if chat is not None:
+        return LlmNarrator(chat, instructions, __version__)
     if not (settings.llm_base_url and settings.llm_model):  # Settings checks it too
         raise ValueError("CDE_NARRATOR=llm needs CDE_LLM_BASE_URL and CDE_LLM_MODEL")
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
@@ -170,14 +227,40 @@ def build_narrator(settings: Settings) -> Narrator:
         breaker_failures=settings.llm_breaker_failures,
         breaker_reset_seconds=settings.llm_breaker_reset_seconds,
     )
-    return LlmNarrator(chat, default_instructions(settings.llm_instruction_file), __version__)
+    return LlmNarrator(chat, instructions, __version__)
 
 
 def bootstrap(
-    settings: Settings | None = None, *, run_migrations: bool = True, clock: Clock = utc_now
+    settings: Settings | None = None,
+    *,
+    run_migrations: bool = True,
+    clock: Clock = utc_now,
+    new_id: Callable[[], str] = new_id,
+    recommendations: RecommendationRepository | None = None,
+    service_settings: ServiceSettings | None = None,
+    token_store: TokenStore | None = None,
+    tenants: TenantStore | None = None,
+    audit: AuditLog | None = None,
+    rate_limiter: RateLimiter | None = None,
+    idempotency_store: IdempotencyStore | None = None,
+    batch_store: BatchStore | None = None,
+    jobs: JobQueue | None = None,
+    narrator: Narrator | None = None,
+    chat: ChatModel | None = None,
 ) -> Container:
     """The service, wired. ``clock`` is the one source of "now" (an aware UTC datetime):
-    record and audit times, "today" of every analysis, leases, the rate limiter."""
+    record and audit times, "today" of every analysis, leases, the rate limiter; ``new_id``
+    names every record, batch, tenant and key.
+
+    Every store, the job queue and the narrator (or only its ``chat`` model, for the LLM
+    narrator the settings choose) may be given; each one left None is the real adapter
+    the settings describe, as in production: SQL on the settings' database, the embedded
+    job queue on SQLite or procrastinate on PostgreSQL. Stores given together should share
+    their state as the SQL ones share the database (a repository spends the quota of the
+    tenant store; ``tests/fakes.py`` builds such a set). The engine is made from the
+    settings in any case (see :class:`Container`); ``run_migrations=False`` leaves its
+    database alone.
+    """
     settings = settings or Settings()
     policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
     engine = create_db_engine(
@@ -185,15 +268,28 @@ def bootstrap(
     )
     if run_migrations:
         migrate(engine)
-    writer = DbWriter(engine)
-    recommendations = SqlRecommendations(engine, writer)
-    tenants = SqlTenants(engine)
-    tokens = Tokens(SqlTokenStore(engine), settings.api_tokens, clock)
-    jobs: JobQueue
-    if engine.dialect.name == "postgresql":
-        jobs = ProcrastinateQueue(engine)
-    else:
-        jobs = EmbeddedQueue(engine, clock, lease_seconds=_lease_seconds(settings))
+    writer = DbWriter(engine) if recommendations is None or audit is None else None
+    if recommendations is None:
+        assert writer is not None
+        recommendations = SqlRecommendations(engine, writer)
+    if audit is None:
+        assert writer is not None
+        audit = SqlAuditLog(engine, writer)
+    if tenants is None:
+        tenants = SqlTenants(engine)
+    if rate_limiter is None:
+        rate_limiter = SqlRateLimiter(
+            engine,
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+            clock=lambda: clock().timestamp(),
+        )
+    tokens = Tokens(token_store or SqlTokenStore(engine), settings.api_tokens, clock)
+    if jobs is None:
+        if engine.dialect.name == "postgresql":
+            jobs = ProcrastinateQueue(engine)
+        else:
+            jobs = EmbeddedQueue(engine, clock, lease_seconds=_lease_seconds(settings))
 
     def named_instructions(name: str) -> Instructions:
         return load_instruction_file(
@@ -206,29 +302,39 @@ def bootstrap(
         name=settings.jwt_name_claim,
         role=settings.jwt_role_claim,
     )
+    recommender = Recommender(recommendations, policy, clock, settings.zone, new_id)
+    idempotency = Idempotency(
+        idempotency_store or SqlIdempotency(engine), recommendations.get, clock, new_id
+    )
+    narration = NarrationService(
+        recommendations,
+        narrator or build_narrator(settings, chat),
+        policy,
+        settings.zone,
+        jobs,
+        named_instructions,
+        observe=observe_narrative,
+    )
     return Container(
         settings=settings,
         clock=clock,
         engine=engine,
         policy=policy,
-        recommender=Recommender(recommendations, policy, clock, settings.zone, new_id),
-        switch=ServiceSwitch(SqlServiceSettings(engine), settings.service_enabled, clock),
+        recommender=recommender,
+        switch=ServiceSwitch(
+            service_settings or SqlServiceSettings(engine), settings.service_enabled, clock
+        ),
         tokens=tokens,
         writer=writer,
         tenants=tenants,
         tenant_admin=TenantAdmin(tenants, clock, new_id),
         authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
-        audit=SqlAuditLog(engine, writer),
-        rate_limiter=SqlRateLimiter(
-            engine,
-            settings.rate_limit_per_minute,
-            settings.rate_limit_burst,
-            clock=lambda: clock().timestamp(),
-        ),
-        idempotency=Idempotency(SqlIdempotency(engine), recommendations.get, clock, new_id),
+        audit=audit,
+        rate_limiter=rate_limiter,
+        idempotency=idempotency,
         jobs=jobs,
         batches=BatchService(
-            SqlBatches(engine),
+            batch_store or SqlBatches(engine),
             jobs,
             policy,
             clock,
@@ -237,13 +343,8 @@ def bootstrap(
             settings.max_batch_items,
             observe=observe_result,
         ),
-        narration=NarrationService(
-            recommendations,
-            build_narrator(settings),
-            policy,
-            settings.zone,
-            jobs,
-            named_instructions,
-            observe=observe_narrative,
+        narration=narration,
+        submissions=Submissions(
+            recommender, idempotency, narration, settings.max_json_depth, observe=observe_result
         ),
     )

@@ -22,9 +22,9 @@ from typing import IO, Any
 import httpx
 import pytest
 
+from processes import terminate  # tests/ (pytest's pythonpath)
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))  # tests/processes.py, tests/pg.py
-from processes import terminate  # noqa: E402
 
 SEED_FILE = REPO / "examples" / "seed_request.json"
 CLI = [sys.executable, "-c", "from cde.entrypoints.cli import main; main()"]

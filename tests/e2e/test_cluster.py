@@ -13,19 +13,16 @@ split across A and B; ``scripts/cluster down`` ends every process.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import httpx
 import orjson
@@ -33,9 +30,10 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+import pg  # tests/pg.py, shared with the integration tests (pytest's pythonpath)
+from generate_applications import generate  # benchmarks/ (pytest's pythonpath)
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests"))  # tests/pg.py, shared with the integration tests
-import pg  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -63,19 +61,6 @@ def _free_ports(n: int) -> list[int]:
     finally:
         for s in sockets:
             s.close()
-
-
-def _generator() -> ModuleType:
-    name = "generate_applications"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _gone(pid: int) -> bool:
@@ -273,7 +258,6 @@ def test_two_api_processes_and_two_workers_share_one_database(cluster: Cluster) 
             assert _post(api, token).status_code == 200
 
         # --- a batch submitted to A, followed through B, worked by the 2 workers -----------
-        generate = _generator().generate
         body = b"".join(orjson.dumps(app) + b"\n" for app in generate(BATCH_ITEMS, 5))
         submitted = api_a.post(
             BATCHES, content=body, headers={**auth, "Content-Type": "application/x-ndjson"}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import importlib.util
 import os
 import shutil
 import signal
@@ -33,7 +32,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -43,7 +41,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from processes import terminate  # tests/, on sys.path through the e2e conftest
+from generate_applications import generate  # benchmarks/ (pytest's pythonpath)
+from processes import terminate  # tests/ (pytest's pythonpath)
 
 if TYPE_CHECKING:  # the fixtures' types; at run time pytest provides the fixtures
     from conftest import Service, StartService
@@ -199,19 +198,6 @@ def libpq(url: str) -> str:
 # --- the batch ------------------------------------------------------------------------------------
 
 
-def _generator() -> ModuleType:
-    name = "generate_applications"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @dataclass(frozen=True)
 class BigBatch:
     body: bytes
@@ -223,7 +209,7 @@ class BigBatch:
 @pytest.fixture(scope="module")
 def big_batch() -> BigBatch:
     """10,000 valid applications, with 25 invalid ones and 2 unreadable lines among them."""
-    apps = list(_generator().generate(VALID_ITEMS, 2024))
+    apps = list(generate(VALID_ITEMS, 2024))
     lines: list[bytes] = []
     invalid = 0
     for n, app in enumerate(apps):

@@ -5,16 +5,13 @@ faithful (its text is served); invalid settings stop the start."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: chat_server
-from chat_server import ChatServer, Reply, Request
+from chat_server import ChatServer, Reply, Request  # tests/ (pytest's pythonpath)
 
 if TYPE_CHECKING:
     from conftest import RunCli, StartService

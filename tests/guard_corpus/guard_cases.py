@@ -3,11 +3,13 @@ fixed applications (``corpus.json`` next to this file), a held-out set written t
 (``holdout.json``) that the guard was later fixed on, and a blind set (``holdout2.json``)
 written without seeing the guard's rules and run once, never tuned on.
 
-Shared by ``tests/unit/test_guard_corpus.py`` and ``benchmarks/bench_guard.py``; import it
-after putting this folder on ``sys.path``::
+Shared by ``tests/unit/test_guard_corpus.py``, ``tests/integration/test_bench_guard_smoke.py``
+and ``benchmarks/bench_guard.py``. The tests import it from ``tests/`` (on pytest's
+``pythonpath``, pyproject.toml); the benchmark script, run on its own, puts this folder on
+``sys.path`` first::
 
-    sys.path.insert(0, str(REPO / "tests" / "guard_corpus"))
-    import guard_cases
+    from guard_corpus import guard_cases  # a test
+    import guard_cases  # benchmarks/bench_guard.py
 
 A case names its application: ``"seed"`` is ``examples/seed_request.json``, any other name
 ``applications/<name>.json`` here (saved once from ``benchmarks/generate_applications.py``,

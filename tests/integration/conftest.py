@@ -31,7 +31,6 @@ processes of one deployment.
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -43,15 +42,12 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+import pg  # tests/pg.py: tests/ is no package, but on pytest's pythonpath (pyproject.toml)
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.bootstrap import Container, bootstrap
 from cde.entrypoints import cli
 from cde.entrypoints.http.app import create_app
 from cde.settings import Settings
-
-# tests/ holds helpers shared by the test folders (tests/pg.py); it is no package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import pg
 from clocks import TestClock
 
 with warnings.catch_warnings():

@@ -4,7 +4,6 @@ memory that stays flat as the input grows."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -13,13 +12,13 @@ import textwrap
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import orjson
 import pytest
 from typer.testing import CliRunner
 
+import generate_applications as gen  # benchmarks/ (pytest's pythonpath)
 from cde.domain.engine import evaluate
 from cde.entrypoints.cli import app
 from cde.policies import default_policy
@@ -30,22 +29,6 @@ DAY = date(2024, 10, 21)
 MAIN = "from cde.entrypoints.cli import main; main()"
 N_LINES = 200
 BAD_JSON, BLANK, INVALID_FIELD, ARRAY = 10, 50, 100, 150  # 0-based indexes of bad lines
-
-
-def _load_generator() -> ModuleType:
-    name = "generate_applications"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load_generator()
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -384,7 +367,7 @@ _PEAK = textwrap.dedent(
     """
     import os, sys
     from datetime import date
-    from cde.service.batch import run_batch
+    from cde.service.batch_file import run_batch
 
     with open(sys.argv[1], "rb") as source, open(os.devnull, "wb") as sink:
         summary = run_batch(source, sink, policy_file=None, today=date(2024, 10, 21),

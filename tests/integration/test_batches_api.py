@@ -18,8 +18,6 @@ database ``cde_b_<hex>`` created through psycopg and dropped ``WITH (FORCE)`` at
 
 from __future__ import annotations
 
-import copy
-import importlib.util
 import os
 import sys
 import time
@@ -30,7 +28,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,7 +40,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 import cde.service.batches as batches_module
-import pg  # tests/pg.py, put on sys.path by conftest.py
+import pg  # tests/pg.py (pytest's pythonpath)
+from batch_inputs import applications as generated
+from batch_inputs import invalid_application, jsonl
 from cde.adapters.db.tables import audit_log, batch_items, batches, jobs, recommendations
 from cde.bootstrap import Container, bootstrap
 from cde.entrypoints.http.app import create_app
@@ -89,32 +88,8 @@ def jsonl_headers(key: str = TOKEN, **extra: str) -> dict[str, str]:
 # --- applications -----------------------------------------------------------------------------
 
 
-def _generator() -> ModuleType:
-    name = "generate_applications"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def applications(n: int, seed: int = 3) -> list[dict[str, Any]]:
-    return list(_generator().generate(n, seed))
-
-
-def jsonl(values: list[Any]) -> bytes:
-    return b"".join(orjson.dumps(v) + b"\n" for v in values)
-
-
-def invalid_application(base: dict[str, Any], loan_id: str) -> dict[str, Any]:
-    bad = copy.deepcopy(base)
-    bad["loan_id"] = loan_id
-    bad["application"]["plafon"] = "banyak"
-    return bad
+    return generated(n, seed)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

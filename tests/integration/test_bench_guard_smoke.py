@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 from test_bench_smoke import run_quick
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "guard_corpus"))
-import guard_cases
+from guard_corpus import guard_cases  # tests/guard_corpus (pytest's pythonpath: tests/)
 
 
 def _figures(section: str, out: str) -> tuple[int, int, int, int, int]:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pg  # tests/pg.py, put on sys.path by conftest.py
+import pg  # tests/pg.py (pytest's pythonpath)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_scale.py"

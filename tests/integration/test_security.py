@@ -42,10 +42,10 @@ from cde.adapters.jwt_verifier import JwtVerifier
 from cde.bootstrap import Container
 from cde.domain.masking import mask_name, mask_nik, mask_text
 from cde.entrypoints.cli import app as cli_app
-from cde.logging_setup import MaskingFilter, logging_config
+from cde.observability.logging_config import MaskingFilter, logging_config
 from cde.service.audit import entry_hash, verify
 from cde.service.tenants import TenantError
-from clocks import TestClock  # tests/clocks.py, put on sys.path by conftest.py
+from clocks import TestClock  # tests/clocks.py (pytest's pythonpath)
 
 ROUTE = "/kocek/cde/credit-recommendation"
 DETAIL_ROUTE = "/kocek/cde/credit-recommendation/{record_id}"

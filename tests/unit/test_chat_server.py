@@ -5,11 +5,9 @@ the SDK exception a hosted endpoint's failure would."""
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +15,8 @@ import openai
 import pytest
 from openai import OpenAI
 
-# tests/ holds helpers shared by the test folders (tests/chat_server.py); it is no package.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# tests/ holds helpers shared by the test folders (tests/chat_server.py); it is no package,
+# but on pytest's pythonpath (pyproject.toml).
 import chat_server
 from chat_server import ChatServer, Reply, Request
 

@@ -8,7 +8,6 @@ The corpus of crafted narratives is measured separately (``test_guard_corpus.py`
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -24,14 +23,12 @@ from cde.domain.guard import Grounds, check, grounds
 from cde.domain.result import result_object
 from cde.domain.text import Lang
 from cde.policies import default_policy
+from generate_applications import generate  # benchmarks/ (pytest's pythonpath)
 
 REPO = Path(__file__).resolve().parents[2]
 APPS = REPO / "tests" / "guard_corpus" / "applications"
 TODAY = date(2026, 11, 23)
 POLICY = default_policy()
-
-sys.path.insert(0, str(REPO / "benchmarks"))
-from generate_applications import generate  # noqa: E402
 
 
 def _load(name: str) -> dict[str, Any]:

@@ -28,14 +28,11 @@ all but three misses (``HOLDOUT5_MISCLASSIFIED``).
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "guard_corpus"))
-import guard_cases
+from guard_corpus import guard_cases  # tests/guard_corpus (pytest's pythonpath: tests/)
 
 CASES = guard_cases.load_cases()
 HOLDOUT = guard_cases.load_cases(guard_cases.HOLDOUT_FILE)

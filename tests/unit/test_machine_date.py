@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import os
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/clocks.py
-from clocks import TEST_NOW, TEST_TODAY, TestClock
+from clocks import TEST_NOW, TEST_TODAY, TestClock  # tests/ (pytest's pythonpath)
 
 MACHINE_DATE = "CDE_TEST_MACHINE_DATE"  # tests/conftest.py
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -72,6 +73,10 @@ def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
 class AuditLog(Protocol):
     def append(self, entry: AuditEntry) -> None:
         """Chain and store durably; returns once committed."""
+
+    def submit(self, entry: AuditEntry) -> Future[None]:
+        """Chain and store durably; the future is done once committed (the HTTP layer
+        awaits it without holding a thread)."""
 
     def entries(self, since: datetime | None = None) -> Iterator[StoredEntry]:
         """In chain order."""

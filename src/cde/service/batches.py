@@ -24,9 +24,10 @@ from cde import __version__
 from cde.domain.application import InvalidApplicationError
 from cde.domain.engine import evaluate
 from cde.domain.text import Lang
+from cde.errors import InvalidBodyError
 from cde.policies.model import Policy
 from cde.service.jobs import BATCH_CHUNK, JobQueue
-from cde.service.ports import Caller, Clock, Recommendation
+from cde.service.ports import Caller, Clock, StoredRecommendation
 
 __all__ = [
     "Batch",
@@ -49,8 +50,10 @@ _INTERNAL_ERROR = orjson.dumps(
 _JSONL_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/jsonlines"})
 
 
-class BatchError(ValueError):
+class BatchError(InvalidBodyError):
     """A batch that cannot be accepted (empty, too many items, not JSONL or an array)."""
+
+    message_key = "batch_invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,7 @@ class Item:
 class ItemResult:
     seq: int
     status: Literal["done", "failed"]
-    record: Recommendation | None = None
+    record: StoredRecommendation | None = None
     outcome: str | None = None
     grade: str | None = None
     plafon: int | None = None
@@ -301,7 +304,7 @@ class BatchService:
         if self.observe is not None:
             self.observe(result)
         decision = result["decision"]
-        record = Recommendation(
+        record = StoredRecommendation(
             id=self.new_id(),
             created_at=self.clock(),
             loan_id=str(raw["loan_id"]),

@@ -1,7 +1,30 @@
-"""The service layer's ports: what the use cases need from storage and time.
+"""The service layer's ports: what the use cases need from storage, time and the outside.
 
-Each port has a SQL adapter (:mod:`cde.adapters.db.repository`) and an in-memory fake
-(:mod:`cde.adapters.memory`) for tests.
+Every dependency of a service is a :class:`typing.Protocol`. The ones defined here:
+
+* :class:`RecommendationRepository`, :class:`ServiceSettings`, :class:`TokenStore` —
+  SQL adapters in :mod:`cde.adapters.db.repository`;
+* :class:`RateLimiter` — SQL adapter :class:`cde.adapters.db.ratelimit.SqlRateLimiter`;
+* :data:`Clock` — :func:`cde.bootstrap.utc_now`.
+
+The others are defined beside the use case that owns them (importing them here would be
+circular, as those modules import the types of this one):
+
+* :class:`cde.service.tenants.TenantStore` — :class:`cde.adapters.db.tenants.SqlTenants`;
+* :class:`cde.service.audit.AuditLog` — :class:`cde.adapters.db.audit.SqlAuditLog`;
+* :class:`cde.service.idempotency.IdempotencyStore` —
+  :class:`cde.adapters.db.idempotency.SqlIdempotency`;
+* :class:`cde.service.batches.BatchStore` — :class:`cde.adapters.db.batches.SqlBatches`;
+* :class:`cde.service.jobs.JobQueue` — :class:`cde.adapters.jobs.embedded.EmbeddedQueue`
+  (SQLite) and :class:`cde.adapters.jobs.procrastinate_queue.ProcrastinateQueue`
+  (PostgreSQL);
+* :class:`cde.service.narrators.Narrator` — :class:`~cde.service.narrators.RulesNarrator` and
+  :class:`~cde.service.narrators.LlmNarrator`, the latter over a
+  :class:`cde.service.narrators.ChatModel` (:class:`cde.adapters.llm.OpenAIChat`).
+
+:func:`cde.bootstrap.bootstrap` takes any of them as a parameter (None: the real adapter).
+The tests' in-memory fakes of every port are in ``tests/fakes.py``; the contract tests in
+``tests/integration/test_port_contracts.py`` hold each fake to what its SQL adapter does.
 """
 
 from __future__ import annotations
@@ -11,23 +34,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from cde.errors import QuotaExhaustedError  # re-exported: raised by the stores
+
 __all__ = [
     "Caller",
     "Clock",
     "Page",
     "QuotaExhaustedError",
-    "Recommendation",
+    "RateLimiter",
     "RecommendationRepository",
     "RecommendationSummary",
     "ServiceSettings",
+    "StoredRecommendation",
     "TokenStore",
 ]
 
 Clock = Callable[[], datetime]  # an aware UTC datetime
-
-
-class QuotaExhaustedError(Exception):
-    """The tenant's quota is used up; nothing was stored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +64,10 @@ class Caller:
 
 
 @dataclass(frozen=True, slots=True)
-class Recommendation:
+class StoredRecommendation:
+    """One request's record: the body as received, the result, who asked and when (the
+    row of ``recommendations``; not the API's ``recommendation`` member)."""
+
     id: str
     created_at: datetime
     loan_id: str
@@ -75,12 +100,12 @@ class Page:
 
 
 class RecommendationRepository(Protocol):
-    def add(self, record: Recommendation, *, spend_quota: bool = True) -> None:
+    def add(self, record: StoredRecommendation, *, spend_quota: bool = True) -> None:
         """Store durably; returns only after the record is committed. With
         ``spend_quota`` one unit of the tenant's quota is spent in the same transaction,
         or QuotaExhaustedError is raised and nothing is stored."""
 
-    def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+    def get(self, record_id: str, tenant_id: str | None = None) -> StoredRecommendation | None:
         """The record, if it exists and (when ``tenant_id`` is given) belongs to the tenant."""
 
     def list(
@@ -119,3 +144,13 @@ class TokenStore(Protocol):
     def token_hashes(self) -> frozenset[str]: ...
 
     def add_token(self, token_id: str, token_sha256: str, label: str, now: datetime) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Per-tenant request rate, shared by every process of the deployment."""
+
+    def check(self, key: str) -> float:
+        """0 when a request of ``key`` is allowed now (and counted); else the seconds to wait."""
+
+    def retry_after(self, wait: float) -> str:
+        """A ``Retry-After`` header value (whole seconds, at least 1) for ``wait``."""

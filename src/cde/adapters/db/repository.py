@@ -15,8 +15,8 @@ from cde.service.ports import (
     Caller,
     Page,
     QuotaExhaustedError,
-    Recommendation,
     RecommendationSummary,
+    StoredRecommendation,
 )
 
 __all__ = ["SqlRecommendations", "SqlServiceSettings", "SqlTokenStore", "unmatchable"]
@@ -32,7 +32,7 @@ def unmatchable(engine: Engine, *values: str | None) -> bool:
     )
 
 
-def record_row(record: Recommendation) -> dict[str, Any]:
+def record_row(record: StoredRecommendation) -> dict[str, Any]:
     """A recommendation as a row of ``recommendations``."""
     c = record.caller
     return {
@@ -62,11 +62,11 @@ class SqlRecommendations:
         self._engine = engine
         self._writer = writer
 
-    def add(self, record: Recommendation, *, spend_quota: bool = True) -> None:
+    def add(self, record: StoredRecommendation, *, spend_quota: bool = True) -> None:
         if not self._writer.add_record(record_row(record), spend_quota=spend_quota):
             raise QuotaExhaustedError(record.tenant_id)
 
-    def get(self, record_id: str, tenant_id: str | None = None) -> Recommendation | None:
+    def get(self, record_id: str, tenant_id: str | None = None) -> StoredRecommendation | None:
         if unmatchable(self._engine, record_id, tenant_id):
             return None
         query = select(recommendations).where(recommendations.c.id == record_id)
@@ -77,7 +77,7 @@ class SqlRecommendations:
         if row is None:
             return None
         m = row._mapping
-        return Recommendation(
+        return StoredRecommendation(
             id=m["id"],
             created_at=m["created_at"],
             loan_id=m["loan_id"],

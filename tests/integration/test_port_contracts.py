@@ -1,0 +1,597 @@
+"""The contract of each port, held against both of its implementations: the in-memory fake
+the unit tests use (``tests/fakes.py``) and the SQL adapter production uses, on SQLite and
+on PostgreSQL (the conftest's databases). Every assertion in :class:`PortContract` runs on
+each: ``TestFakes::test_…`` and ``TestSql::test_…[sqlite|postgresql]``. A fake that passes
+here behaves like the database as far as the services can tell, so the service tests
+that run on the fakes (``tests/unit``) hold on the database too.
+
+Covered: the recommendation repository (with the quota it spends), the tenant store, the
+Idempotency-Key store, the service switch and token stores, the audit log (the same hash
+chain, entry for entry), the batch store and the rate limiter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from cde.adapters.db.audit import SqlAuditLog
+from cde.adapters.db.batches import SqlBatches
+from cde.adapters.db.engine import create_db_engine, migrate
+from cde.adapters.db.idempotency import SqlIdempotency
+from cde.adapters.db.ratelimit import SqlRateLimiter
+from cde.adapters.db.repository import SqlRecommendations, SqlServiceSettings, SqlTokenStore
+from cde.adapters.db.tenants import SqlTenants
+from cde.adapters.db.writer import DbWriter
+from cde.service.audit import GENESIS, AuditEntry, AuditLog, entry_hash, verify
+from cde.service.batches import Batch, BatchStore, Item, ItemResult
+from cde.service.idempotency import IdempotencyStore, Reservation
+from cde.service.ports import (
+    Caller,
+    QuotaExhaustedError,
+    RateLimiter,
+    RecommendationRepository,
+    ServiceSettings,
+    StoredRecommendation,
+    TokenStore,
+)
+from cde.service.tenants import Tenant, TenantError, TenantStore
+from clocks import TEST_NOW
+from fakes import (
+    DEFAULT_TENANT_ID,
+    FakeAuditLog,
+    FakeBatches,
+    FakeIdempotencyStore,
+    FakeRateLimiter,
+    FakeRecommendations,
+    FakeServiceSettings,
+    FakeTenants,
+    FakeTokenStore,
+)
+
+T0 = TEST_NOW
+CALLER = Caller("123", "Samehada", "Eksekutif", "127.0.0.1", "203.0.113.7")
+# What a store refuses as a duplicate: the database's IntegrityError, the fake's ValueError.
+DUPLICATE = (IntegrityError, ValueError)
+
+
+@dataclass
+class Ports:
+    recommendations: RecommendationRepository
+    tenants: TenantStore
+    idempotency: IdempotencyStore
+    settings: ServiceSettings
+    tokens: TokenStore
+    audit: AuditLog
+    batches: BatchStore
+
+
+MakeLimiter = Callable[[int, int, Callable[[], float]], RateLimiter]
+
+
+def uid(n: int, kind: int = 0) -> str:
+    """A 36-character, time-ordered id (the columns' width), the n-th of its kind."""
+    return f"00000000-0000-7000-{8000 + kind:04d}-{n:012d}"
+
+
+def record(
+    n: int,
+    *,
+    tenant_id: str = DEFAULT_TENANT_ID,
+    status: str = "success",
+    at: datetime | None = None,
+    loan_id: str = "L1",
+    customer_id: str = "C1",
+    caller: Caller = CALLER,
+) -> StoredRecommendation:
+    return StoredRecommendation(
+        id=uid(n),
+        created_at=at or T0 + timedelta(seconds=n),
+        loan_id=loan_id,
+        customer_id=customer_id,
+        status=status,
+        payload=orjson.dumps({"loan_id": loan_id}).decode(),
+        result=None if status == "fail" else orjson.dumps({"n": n}).decode(),
+        error="boom" if status == "fail" else None,
+        lang="id",
+        policy_name="default",
+        policy_version="2025.1",
+        engine_version="0.0.test",
+        caller=caller,
+        tenant_id=tenant_id,
+    )
+
+
+def tenant(n: int, name: str, quota: int | None = None) -> Tenant:
+    return Tenant(uid(n, 1), name, True, quota, 0, T0, T0)
+
+
+def audit_entry(n: int, tenant_id: str | None = DEFAULT_TENANT_ID) -> AuditEntry:
+    return AuditEntry(
+        at=T0 + timedelta(seconds=n),
+        request_id=f"req-{n}",
+        tenant_id=tenant_id,
+        user_id="123",
+        user_name="S*******",
+        user_role="Eksekutif",
+        claimed_ip="127.0.0.1",
+        remote_addr="203.0.113.7",
+        method="POST",
+        route="/kocek/cde/credit-recommendation",
+        status_code=200,
+        outcome="accepted",
+        record_id=uid(n),
+        body_sha256="ab" * 32,
+    )
+
+
+class PortContract:
+    """The assertions; the subclasses give the implementations (``ports``,
+    ``make_limiter``)."""
+
+    # --- the recommendation repository ------------------------------------------------------
+
+    def test_a_record_reads_back_as_stored_within_its_tenant(self, ports: Ports) -> None:
+        stored = record(1)
+        ports.recommendations.add(stored, spend_quota=False)
+        assert ports.recommendations.get(stored.id) == stored
+        assert ports.recommendations.get(stored.id, DEFAULT_TENANT_ID) == stored
+        assert ports.recommendations.get(stored.id, "another-tenant") is None
+        assert ports.recommendations.get(uid(2)) is None
+        failed = record(3, status="fail")
+        ports.recommendations.add(failed, spend_quota=False)
+        assert ports.recommendations.get(failed.id) == failed
+        ports.recommendations.ping()
+
+    def test_callers_headers_are_cut_to_their_columns(self, ports: Ports) -> None:
+        long = Caller("u" * 300, "n" * 300, "r" * 300, "i" * 300, "a" * 300)
+        ports.recommendations.add(record(1, caller=long), spend_quota=False)
+        got = ports.recommendations.get(uid(1))
+        assert got is not None
+        assert got.caller == Caller("u" * 255, "n" * 255, "r" * 100, "i" * 100, "a" * 100)
+
+    def test_adding_spends_the_tenants_quota_or_stores_nothing(self, ports: Ports) -> None:
+        ports.tenants.create(tenant(1, "KSP", quota=2))
+        tenant_id = uid(1, 1)
+        ports.recommendations.add(record(1, tenant_id=tenant_id))
+        ports.recommendations.add(record(2, tenant_id=tenant_id))
+        with pytest.raises(QuotaExhaustedError):
+            ports.recommendations.add(record(3, tenant_id=tenant_id))
+        assert ports.recommendations.get(uid(3)) is None
+        ports.recommendations.add(record(4, tenant_id=tenant_id), spend_quota=False)
+        assert ports.recommendations.get(uid(4)) is not None
+        after = ports.tenants.by_id(tenant_id)
+        assert after is not None
+        assert after.used_quota == 2
+        with pytest.raises(QuotaExhaustedError):  # a tenant that does not exist has none
+            ports.recommendations.add(record(5, tenant_id="nobody"))
+
+    def test_a_duplicate_id_is_refused(self, ports: Ports) -> None:
+        ports.recommendations.add(record(1), spend_quota=False)
+        with pytest.raises(DUPLICATE):
+            ports.recommendations.add(dataclasses.replace(record(1), loan_id="other"))
+        got = ports.recommendations.get(uid(1))
+        assert got is not None
+        assert got.loan_id == "L1"
+
+    def test_list_is_newest_first_filtered_and_paged(self, ports: Ports) -> None:
+        ports.tenants.create(tenant(1, "KSP"))
+        for n in range(1, 8):
+            ports.recommendations.add(
+                record(
+                    n,
+                    loan_id=f"L{n % 2}",
+                    customer_id=f"C{n % 3}",
+                    status="fail" if n == 4 else "success",
+                    tenant_id=uid(1, 1) if n == 7 else DEFAULT_TENANT_ID,
+                ),
+                spend_quota=False,
+            )
+
+        def listed(**query: Any) -> tuple[list[str], int]:
+            values: dict[str, Any] = {
+                "tenant_id": DEFAULT_TENANT_ID,
+                "loan_id": None,
+                "customer_id": None,
+                "status": None,
+                "offset": 0,
+                "limit": 50,
+                **query,
+            }
+            page = ports.recommendations.list(**values)
+            return [i.id[-2:] for i in page.items], page.total
+
+        assert listed() == (["06", "05", "04", "03", "02", "01"], 6)
+        assert listed(tenant_id=None) == (["07", "06", "05", "04", "03", "02", "01"], 7)
+        assert listed(loan_id="L1") == (["05", "03", "01"], 3)
+        assert listed(customer_id="C0") == (["06", "03"], 2)
+        assert listed(status="fail") == (["04"], 1)
+        assert listed(loan_id="L0", customer_id="C1") == (["04"], 1)
+        assert listed(offset=2, limit=3) == (["04", "03", "02"], 6)
+        assert listed(offset=10) == ([], 6)
+        assert listed(tenant_id="nobody") == ([], 0)
+        page = ports.recommendations.list(
+            tenant_id=None, loan_id=None, customer_id=None, status=None, offset=0, limit=1
+        )
+        (summary,) = page.items
+        assert (summary.id, summary.status) == (uid(7), "success")
+        assert summary.created_at == T0 + timedelta(seconds=7)
+
+    def test_finish_moves_only_a_processing_record(self, ports: Ports) -> None:
+        ports.recommendations.add(record(1, status="processing"), spend_quota=False)
+        ports.recommendations.add(record(2), spend_quota=False)
+        assert ports.recommendations.finish(uid(1), '{"final": true}')
+        done = ports.recommendations.get(uid(1))
+        assert done is not None
+        assert (done.status, done.result) == ("success", '{"final": true}')
+        assert not ports.recommendations.finish(uid(1), '{"again": true}')
+        assert not ports.recommendations.finish(uid(2), '{"again": true}')
+        assert not ports.recommendations.finish(uid(3), "{}")
+        again = ports.recommendations.get(uid(1))
+        assert again is not None
+        assert again.result == '{"final": true}'
+
+    def test_processing_before_is_oldest_first_up_to_the_limit(self, ports: Ports) -> None:
+        for n, at in ((1, 30), (2, 10), (3, 20), (4, 40)):
+            ports.recommendations.add(
+                record(n, status="processing", at=T0 + timedelta(seconds=at)), spend_quota=False
+            )
+        ports.recommendations.add(record(5, at=T0), spend_quota=False)  # not processing
+        cut = T0 + timedelta(seconds=40)
+        assert ports.recommendations.processing_before(cut, 10) == (uid(2), uid(3), uid(1))
+        assert ports.recommendations.processing_before(cut, 2) == (uid(2), uid(3))
+        assert ports.recommendations.processing_before(T0, 10) == ()
+
+    def test_purge_deletes_what_was_created_before(self, ports: Ports) -> None:
+        for n in (1, 2, 3):
+            ports.recommendations.add(record(n), spend_quota=False)
+        assert ports.recommendations.purge(T0 + timedelta(seconds=2)) == 1
+        assert ports.recommendations.get(uid(1)) is None
+        assert ports.recommendations.get(uid(2)) is not None
+        assert ports.recommendations.purge(T0) == 0
+
+    # --- the tenant store -----------------------------------------------------------------
+
+    def test_a_tenant_reads_back_by_id_and_by_name(self, ports: Ports) -> None:
+        made = tenant(1, "KSP Maju", quota=10)
+        ports.tenants.create(made)
+        assert ports.tenants.by_id(made.id) == made
+        assert ports.tenants.by_name("KSP Maju") == made
+        assert ports.tenants.by_name("ksp maju") is None
+        assert ports.tenants.by_id(uid(2, 1)) is None
+        default = ports.tenants.by_id(DEFAULT_TENANT_ID)
+        assert default is not None  # the migrations' default tenant
+        assert (default.name, default.active, default.total_quota) == ("default", True, None)
+
+    def test_a_duplicate_tenant_is_refused(self, ports: Ports) -> None:
+        ports.tenants.create(tenant(1, "KSP"))
+        with pytest.raises(TenantError, match="exists already"):
+            ports.tenants.create(tenant(2, "KSP"))
+        with pytest.raises(TenantError, match="exists already"):
+            ports.tenants.create(tenant(1, "Another"))
+        assert ports.tenants.by_id(uid(2, 1)) is None
+
+    def test_all_tenants_by_name(self, ports: Ports) -> None:
+        for n, name in enumerate(("zeta", "alpha", "midway"), 1):
+            ports.tenants.create(tenant(n, name))
+        assert [t.name for t in ports.tenants.all()] == ["alpha", "default", "midway", "zeta"]
+
+    def test_switching_and_setting_the_quota(self, ports: Ports) -> None:
+        made = tenant(1, "KSP", quota=3)
+        ports.tenants.create(made)
+        later = T0 + timedelta(hours=1)
+        ports.tenants.set_active(made.id, False, later)
+        assert ports.tenants.spend(made.id)  # switched off or not, the store spends
+        off = ports.tenants.by_id(made.id)
+        assert off is not None
+        assert (off.active, off.updated_at, off.created_at, off.used_quota) == (
+            False,
+            later,
+            T0,
+            1,
+        )
+        ports.tenants.set_quota(made.id, 10, False, later + timedelta(seconds=1))
+        kept = ports.tenants.by_id(made.id)
+        assert kept is not None
+        assert (kept.total_quota, kept.used_quota) == (10, 1)
+        ports.tenants.set_quota(made.id, None, True, later + timedelta(seconds=2))
+        reset = ports.tenants.by_id(made.id)
+        assert reset is not None
+        assert (reset.total_quota, reset.used_quota, reset.updated_at) == (
+            None,
+            0,
+            later + timedelta(seconds=2),
+        )
+        ports.tenants.set_active("nobody", True, later)  # nothing to change, no error
+        ports.tenants.set_quota("nobody", 1, True, later)
+
+    def test_spending_and_refunding(self, ports: Ports) -> None:
+        ports.tenants.create(tenant(1, "KSP", quota=2))
+        tenant_id = uid(1, 1)
+        assert [ports.tenants.spend(tenant_id) for _ in range(3)] == [True, True, False]
+        ports.tenants.refund(tenant_id)
+        assert ports.tenants.spend(tenant_id)
+        assert not ports.tenants.spend("nobody")
+        ports.tenants.create(tenant(2, "Zero", quota=0))
+        assert not ports.tenants.spend(uid(2, 1))
+        ports.tenants.refund(uid(2, 1))  # never below zero
+        zero = ports.tenants.by_id(uid(2, 1))
+        assert zero is not None
+        assert zero.used_quota == 0
+        assert all(ports.tenants.spend(DEFAULT_TENANT_ID) for _ in range(5))  # unlimited
+
+    def test_keys_resolve_to_their_tenant_until_revoked(self, ports: Ports) -> None:
+        one, two = tenant(1, "One"), tenant(2, "Two")
+        ports.tenants.create(one)
+        ports.tenants.create(two)
+        ports.tenants.add_key(uid(1, 2), one.id, "a" * 64, "cdek_aaaa", False, T0)
+        ports.tenants.add_key(uid(2, 2), one.id, "b" * 64, "cdek_bbbb", False, T0)
+        ports.tenants.add_key(uid(3, 2), two.id, "c" * 64, "cdek_cccc", False, T0)
+        assert ports.tenants.tenant_for_key("a" * 64) == one
+        assert ports.tenants.tenant_for_key("c" * 64) == two
+        assert ports.tenants.tenant_for_key("d" * 64) is None
+        assert ports.tenants.active_key_counts() == {one.id: 2, two.id: 1}
+
+        ports.tenants.add_key(uid(4, 2), one.id, "e" * 64, "cdek_eeee", True, T0)
+        assert ports.tenants.tenant_for_key("a" * 64) is None
+        assert ports.tenants.tenant_for_key("b" * 64) is None
+        assert ports.tenants.tenant_for_key("e" * 64) == one
+        assert ports.tenants.tenant_for_key("c" * 64) == two  # another tenant's stay
+        assert ports.tenants.active_key_counts() == {one.id: 1, two.id: 1}
+
+        with pytest.raises(DUPLICATE):
+            ports.tenants.add_key(uid(5, 2), two.id, "e" * 64, "cdek_eeee", False, T0)
+        with pytest.raises(DUPLICATE):
+            ports.tenants.add_key(uid(6, 2), "nobody", "f" * 64, "cdek_ffff", False, T0)
+
+    # --- Idempotency-Key reservations -------------------------------------------------------
+
+    def test_a_reservation_is_made_once_and_read_back(self, ports: Ports) -> None:
+        store = ports.idempotency
+        assert store.reserve("t1", "key", "a" * 64, uid(1), T0) is None
+        again = store.reserve("t1", "key", "b" * 64, uid(2), T0 + timedelta(seconds=1))
+        assert again == Reservation("a" * 64, uid(1), T0)
+        assert store.reserve("t2", "key", "b" * 64, uid(3), T0) is None  # another tenant's
+
+    def test_a_reservation_is_taken_over_once_and_released_by_its_record(
+        self, ports: Ports
+    ) -> None:
+        store = ports.idempotency
+        store.reserve("t1", "key", "a" * 64, uid(1), T0)
+        later = T0 + timedelta(minutes=2)
+        assert not store.take_over("t1", "key", T0 + timedelta(seconds=1), later)
+        assert store.take_over("t1", "key", T0, later)
+        assert not store.take_over("t1", "key", T0, later)  # someone did first
+        assert not store.take_over("t1", "other", T0, later)
+        assert store.reserve("t1", "key", "a" * 64, uid(2), later) == Reservation(
+            "a" * 64, uid(1), later
+        )
+        store.release("t1", "key", uid(2))  # not its record: kept
+        assert store.reserve("t1", "key", "a" * 64, uid(2), later) is not None
+        store.release("t1", "key", uid(1))
+        assert store.reserve("t1", "key", "b" * 64, uid(3), later) is None
+
+    # --- the service switch and the generated tokens ----------------------------------------
+
+    def test_flags_read_back_as_set(self, ports: Ports) -> None:
+        assert ports.settings.get_flag("service_enabled") is None
+        ports.settings.set_flag("service_enabled", False, T0)
+        assert ports.settings.get_flag("service_enabled") is False
+        ports.settings.set_flag("service_enabled", True, T0 + timedelta(seconds=1))
+        assert ports.settings.get_flag("service_enabled") is True
+        assert ports.settings.get_flag("another") is None
+
+    def test_tokens_are_kept_as_digests_once(self, ports: Ports) -> None:
+        assert ports.tokens.token_hashes() == frozenset()
+        ports.tokens.add_token(uid(1, 3), "a" * 64, "first", T0)
+        ports.tokens.add_token(uid(2, 3), "b" * 64, "second", T0)
+        assert ports.tokens.token_hashes() == {"a" * 64, "b" * 64}
+        with pytest.raises(DUPLICATE):
+            ports.tokens.add_token(uid(3, 3), "a" * 64, "again", T0)
+
+    # --- the audit log -------------------------------------------------------------------
+
+    def test_the_audit_log_chains_entries_the_same_way(self, ports: Ports) -> None:
+        audit = ports.audit
+        assert audit.head() == GENESIS
+        assert list(audit.entries()) == []
+        entries = [audit_entry(n) for n in (1, 2, 3)]
+        audit.append(entries[0])
+        audit.submit(entries[1]).result(timeout=10)
+        audit.append(entries[2])
+        stored = list(audit.entries())
+        assert [s.seq for s in stored] == [1, 2, 3]
+        assert [s.entry for s in stored] == entries
+        prev = GENESIS
+        for s in stored:  # the chain is fixed by the entries alone: fake and SQL agree
+            assert (s.prev_hash, s.hash) == (prev, entry_hash(prev, s.entry))
+            prev = s.hash
+        assert audit.head() == prev
+        assert verify(audit.entries(), audit.head()).ok
+        assert [s.seq for s in audit.entries(T0 + timedelta(seconds=2))] == [2, 3]
+
+    # --- the batch store -----------------------------------------------------------------
+
+    def test_a_batch_moves_its_items_once_and_spends_quota(self, ports: Ports) -> None:
+        ports.tenants.create(tenant(1, "KSP", quota=1))
+        tenant_id = uid(1, 1)
+        batch = Batch(uid(1, 4), tenant_id, T0, date(2026, 11, 23), "id", 4, CALLER)
+        items = [
+            Item(1, '{"loan_id": "L1"}', "L1", "C1"),
+            Item(2, '{"loan_id": "L2"}', "L2", "C2"),
+            Item(3, "{oops", None, None, "invalid JSON: oops"),
+            Item(4, '{"loan_id": "L4"}', "L4", "C4"),
+        ]
+        store = ports.batches
+        store.create(batch, items)
+        assert store.get(batch.id, None) == batch
+        assert store.get(batch.id, tenant_id) == batch
+        assert store.get(batch.id, "another-tenant") is None
+        assert store.get(uid(2, 4), None) is None
+        assert [i.seq for i in store.pending(batch.id, 2, 3)] == [2, 3]
+        assert store.pending(batch.id, 3, 3) == [items[2]]
+        progress = store.progress(batch)
+        assert (progress.pending, progress.done, progress.failed) == (4, 0, 0)
+
+        def done(seq: int, n: int) -> ItemResult:
+            stored = record(n, tenant_id=tenant_id, loan_id=f"L{seq}", customer_id=f"C{seq}")
+            return ItemResult(seq, "done", stored, "approve", "B", 1_000_000 * seq)
+
+        first_error = '{"message":"invalid JSON: oops"}'
+        results = [done(1, 11), done(2, 12), ItemResult(3, "failed", error=first_error)]
+        store.complete(batch, results, T0 + timedelta(seconds=5))
+        store.complete(batch, results, T0 + timedelta(seconds=6))  # a job that ran twice
+        assert [i.seq for i in store.pending(batch.id, 1, 4)] == [4]
+        assert not store.finish_if_complete(batch.id, T0 + timedelta(seconds=7))
+        progress = store.progress(batch)
+        assert (progress.pending, progress.done, progress.failed) == (1, 1, 2)
+        assert (progress.outcomes, progress.grades, progress.total_plafon) == (
+            {"approve": 1},
+            {"B": 1},
+            1_000_000,
+        )
+        assert ports.recommendations.get(uid(11)) is not None
+        assert ports.recommendations.get(uid(12)) is None  # no quota left for it
+        spent = ports.tenants.by_id(tenant_id)
+        assert spent is not None
+        assert spent.used_quota == 1
+
+        store.complete(batch, [ItemResult(4, "failed", error='{"message":"x"}')], T0)
+        finished_at = T0 + timedelta(seconds=8)
+        assert store.finish_if_complete(batch.id, finished_at)
+        assert not store.finish_if_complete(batch.id, finished_at)
+        finished = store.get(batch.id, None)
+        assert finished is not None
+        assert finished.finished_at == finished_at
+        lines = [orjson.loads(line) for line in store.results(batch)]
+        assert [(line["seq"], line["loan_id"], line["customer_id"]) for line in lines] == [
+            (1, "L1", "C1"),
+            (2, "L2", "C2"),
+            (3, None, None),
+            (4, "L4", "C4"),
+        ]
+        assert [line["status"] for line in lines] == ["done", "failed", "failed", "failed"]
+        assert (lines[0]["id"], lines[0]["result"]) == (uid(11), {"n": 11})
+        assert [line.get("error") for line in lines] == [
+            None,
+            {"message": "quota exhausted"},
+            {"message": "invalid JSON: oops"},
+            {"message": "x"},
+        ]
+        assert [("id" in line, "result" in line) for line in lines[1:]] == [(False, False)] * 3
+
+    def test_unfinished_batches_are_found_and_touched(self, ports: Ports) -> None:
+        store = ports.batches
+
+        def make(n: int, total: int) -> Batch:
+            batch = Batch(uid(n, 4), DEFAULT_TENANT_ID, T0, date(2026, 11, 23), "id", total, CALLER)
+            store.create(batch, [Item(s, "{}", None, None) for s in range(1, total + 1)])
+            return batch
+
+        stalled, done, empty = make(1, 5), make(2, 1), make(3, 2)
+        store.complete(stalled, [ItemResult(1, "failed", error="{}")], T0)
+        store.complete(done, [ItemResult(1, "failed", error="{}")], T0)
+        store.finish_if_complete(done.id, T0)
+        store.complete(empty, [ItemResult(s, "failed", error="{}") for s in (1, 2)], T0)
+        cut = T0 + timedelta(minutes=1)
+        found = sorted(store.unfinished(cut, cut))
+        assert found == [(stalled.id, 2, 5)]  # the one without pending items is only touched
+        assert store.unfinished(cut, cut) == []  # touched at the cut: not older than it
+        later = cut + timedelta(seconds=1)
+        assert sorted(store.unfinished(later, later)) == [(stalled.id, 2, 5)]
+
+    # --- the rate limiter ----------------------------------------------------------------
+
+    def test_the_rate_limiter_spends_refills_and_waits(self, make_limiter: MakeLimiter) -> None:
+        now = [1000.0]
+        limiter = make_limiter(60, 2, lambda: now[0])  # one token a second, 2 at most
+        assert [limiter.check("t1") for _ in range(2)] == [0.0, 0.0]
+        assert limiter.check("t1") == pytest.approx(1.0)
+        assert limiter.check("t2") == 0.0  # its own bucket
+        now[0] += 0.5
+        assert limiter.check("t1") == pytest.approx(0.5)
+        now[0] -= 10  # a reading older than the bucket's stamp: no refill, no drain
+        assert limiter.check("t1") == pytest.approx(1.0)
+        now[0] += 10.5
+        assert limiter.check("t1") == 0.0
+        now[0] += 100  # never more than the burst
+        assert [limiter.check("t1") for _ in range(3)] == [0.0, 0.0, pytest.approx(1.0)]
+        assert [limiter.retry_after(w) for w in (0.001, 0.5, 1.0, 1.01, 2.5)] == [
+            "1",
+            "1",
+            "1",
+            "2",
+            "3",
+        ]
+        unlimited = make_limiter(0, 1, lambda: now[0])
+        assert all(unlimited.check("t1") == 0.0 for _ in range(10))
+
+
+class TestFakes(PortContract):
+    @pytest.fixture
+    def ports(self) -> Ports:
+        tenants = FakeTenants(now=T0)
+        recommendations = FakeRecommendations(tenants)
+        return Ports(
+            recommendations=recommendations,
+            tenants=tenants,
+            idempotency=FakeIdempotencyStore(),
+            settings=FakeServiceSettings(),
+            tokens=FakeTokenStore(),
+            audit=FakeAuditLog(),
+            batches=FakeBatches(recommendations),
+        )
+
+    @pytest.fixture
+    def make_limiter(self) -> MakeLimiter:
+        return FakeRateLimiter
+
+
+class TestSql(PortContract):
+    @pytest.fixture
+    def url(self, database_url: str | None, data_dir: Path) -> str:
+        """The conftest's database: a SQLite file, or PostgreSQL reset to just-migrated."""
+        return database_url or f"sqlite:///{(data_dir / 'cde.db').as_posix()}"
+
+    @pytest.fixture
+    def ports(self, url: str) -> Iterator[Ports]:
+        engine = create_db_engine(url)
+        migrate(engine)
+        writer = DbWriter(engine)
+        try:
+            yield Ports(
+                recommendations=SqlRecommendations(engine, writer),
+                tenants=SqlTenants(engine),
+                idempotency=SqlIdempotency(engine),
+                settings=SqlServiceSettings(engine),
+                tokens=SqlTokenStore(engine),
+                audit=SqlAuditLog(engine, writer),
+                batches=SqlBatches(engine),
+            )
+        finally:
+            writer.close()
+            engine.dispose()
+
+    @pytest.fixture
+    def make_limiter(self, url: str) -> Iterator[MakeLimiter]:
+        engine = create_db_engine(url)
+        made: list[SqlRateLimiter] = []
+
+        def make(per_minute: int, burst: int, clock: Callable[[], float]) -> RateLimiter:
+            made.append(SqlRateLimiter(engine, per_minute, burst, clock=clock))
+            return made[-1]
+
+        try:
+            yield make
+        finally:
+            for limiter in made:
+                limiter._engine.dispose()
+            engine.dispose()
