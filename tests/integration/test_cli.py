@@ -286,7 +286,7 @@ def test_the_time_zone_of_a_dotenv_file_decides_what_today_is(
     """Without --today, "today" is the clock's date in the configured zone: at 20:00 UTC
     it is already the next day in Jakarta, not yet in UTC."""
     from cde.entrypoints import cli as cli_module
-    from clocks import TestClock  # tests/clocks.py (on sys.path through the conftest)
+    from clocks import TestClock  # tests/clocks.py (pytest's pythonpath)
 
     monkeypatch.setattr(cli_module, "clock", TestClock(datetime(2026, 3, 9, 20, 0, tzinfo=UTC)))
     monkeypatch.delenv("CDE_TIMEZONE", raising=False)

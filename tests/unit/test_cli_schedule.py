@@ -1,4 +1,4 @@
-"""Tests for the `schedule` command (cde.entrypoints.cli_schedule)."""
+"""Tests for the `schedule` command (cde.entrypoints.cli.schedule)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cde.entrypoints.cli_schedule import format_rupiah_digits, schedule_command
+from cde.entrypoints.cli.schedule import format_rupiah_digits, schedule_command
 
 REFERENCE = ["--plafon", "10000000", "--tenure", "12", "--interest", "12"]
 

@@ -1,7 +1,7 @@
 """``cde schedule``: print an amortisation schedule (table, JSON or CSV).
 
-A plain typer-compatible function; the CLI registers it with
-``app.command("schedule")(schedule_command)``.
+A plain typer-compatible function; the CLI package (``cde.entrypoints.cli``) registers
+it with ``app.command("schedule", help=...)(schedule_command)``.
 """
 
 from __future__ import annotations
