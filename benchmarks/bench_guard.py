@@ -63,7 +63,7 @@ from cde.domain.guard import check, grounds  # noqa: E402
 from cde.domain.result import result_object  # noqa: E402
 from cde.policies import Policy, default_policy  # noqa: E402
 from cde.service.instructions import default_instructions  # noqa: E402
-from cde.service.narrator import LlmNarrator  # noqa: E402
+from cde.service.narrators import LlmNarrator  # noqa: E402
 from chat_server import ChatServer, Reply, Request  # noqa: E402
 
 TODAY: date = guard_cases.TODAY

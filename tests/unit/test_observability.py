@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from pydantic import ValidationError
 
 from cde.entrypoints.http.middleware import RequestId
-from cde.logging_setup import MaskingFilter, logging_config
+from cde.observability.logging_config import MaskingFilter, logging_config
 from cde.observability.logs import (
     RequestContext,
     configure_logging,

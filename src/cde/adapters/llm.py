@@ -15,7 +15,7 @@ from typing import Any, Literal
 import openai
 import pybreaker
 
-from cde.service.narrator import NarrativeOutput, ProviderError
+from cde.service.narrators import NarrativeOutput, ProviderError
 
 __all__ = ["OpenAIChat", "ResponseFormat"]
 

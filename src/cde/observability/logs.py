@@ -151,8 +151,8 @@ def configure_structlog() -> None:
 
 
 def formatter_for_dictconfig(json: bool = True) -> structlog.stdlib.ProcessorFormatter:
-    """The ``()`` factory named by :func:`cde.logging_setup.logging_config`: configuring
-    stdlib logging from that dict (as uvicorn does in each of its worker processes) also
+    """The ``()`` factory named by :func:`~cde.observability.logging_config.logging_config`:
+    configuring stdlib logging from that dict (as uvicorn does in each of its worker processes) also
     routes structlog into it, so one ``log_config`` sets up both."""
     configure_structlog()
     return formatter(json)
@@ -162,7 +162,9 @@ def configure_logging(level: str, json: bool = True) -> None:
     """Set up structlog and stdlib logging for this process (scripts): the ``cde`` and
     ``uvicorn`` loggers write JSON lines (or text with ``json=False``) to stderr, masked.
     The commands choose ``json`` by ``Settings.log_json`` (``CDE_LOG_FORMAT``)."""
-    from cde.logging_setup import logging_config  # here: logging_setup names this module
+    from cde.observability.logging_config import (
+        logging_config,  # here: logging_config names this module
+    )
 
     configure_structlog()
     logging.config.dictConfig(logging_config(level, json=json))

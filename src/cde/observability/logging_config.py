@@ -50,7 +50,7 @@ def logging_config(level: str, *, json: bool) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"mask": {"()": "cde.logging_setup.MaskingFilter"}},
+        "filters": {"mask": {"()": "cde.observability.logging_config.MaskingFilter"}},
         "formatters": {
             "structured": {
                 "()": "cde.observability.logs.formatter_for_dictconfig",

@@ -8,7 +8,6 @@ order.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -172,7 +171,3 @@ def run_batch(
     sink.flush()
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)

@@ -26,8 +26,8 @@ from cde.domain.text import Lang
 from cde.policies.model import Policy
 from cde.service.instructions import InstructionFileError, Instructions
 from cde.service.jobs import NARRATE, JobQueue
-from cde.service.narrator import Narration, Narrator, rules_narration, with_narration
-from cde.service.ports import Recommendation, RecommendationRepository
+from cde.service.narrators import Narration, Narrator, rules_narration, with_narration
+from cde.service.ports import RecommendationRepository, StoredRecommendation
 
 __all__ = ["PENDING_FIELDS", "NarrationService", "public_result"]
 
@@ -86,7 +86,7 @@ class NarrationService:
 
     def _narrate(
         self,
-        record: Recommendation,
+        record: StoredRecommendation,
         rules: dict[str, Any],
         lang: Lang,
         instruction_file: str | None,

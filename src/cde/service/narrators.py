@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, Protocol
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cde import errors
 from cde.domain.briefing import brief
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C
@@ -62,7 +63,7 @@ FallbackReason = Literal[
 _Para = Annotated[str, Field(min_length=1, max_length=6000)]
 
 
-class FiveC(BaseModel):
+class FiveCTexts(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     character: _Para
@@ -78,16 +79,17 @@ class NarrativeOutput(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     schema_version: Literal[1] = 1
-    five_c: FiveC = Field(alias="5c")
+    five_c: FiveCTexts = Field(alias="5c")
     analytic: str = Field(min_length=1, max_length=20000)
 
 
-class ProviderError(Exception):
-    """The model could not be asked or did not answer."""
+class ProviderError(errors.ProviderError):
+    """The model could not be asked or did not answer; ``reason`` is the fallback reason
+    the result will record."""
 
     def __init__(self, reason: FallbackReason, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
+        super().__init__(reason, detail)
+        self.reason: FallbackReason = reason
 
 
 class ChatModel(Protocol):
