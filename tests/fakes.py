@@ -21,7 +21,7 @@ import dataclasses
 import math
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,12 +32,20 @@ import orjson
 from cde.adapters.db.writer import fit_record
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C
+from cde.domain.outcomes import Outcome
 from cde.domain.text import Lang
 from cde.service.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
 from cde.service.batches import Batch, BatchProgress, Item, ItemResult
 from cde.service.idempotency import Reservation
 from cde.service.instructions import Instructions
 from cde.service.narrators import Narration, ProviderError
+from cde.service.outcomes import (
+    OutcomeChange,
+    OutcomePage,
+    SaveResult,
+    SaveStatus,
+    StoredOutcome,
+)
 from cde.service.ports import (
     Caller,
     Page,
@@ -56,6 +64,7 @@ __all__ = [
     "FakeIdempotencyStore",
     "FakeJobQueue",
     "FakeNarrator",
+    "FakeOutcomes",
     "FakeRateLimiter",
     "FakeRecommendations",
     "FakeServiceSettings",
@@ -614,6 +623,105 @@ class FakeBatches:
         return out
 
 
+# --- outcomes -----------------------------------------------------------------------------
+
+
+def _outcome_values(o: Outcome | StoredOutcome | OutcomeChange) -> tuple[Any, ...]:
+    kolek = int(o.kolektibilitas) if o.kolektibilitas is not None else None
+    return (o.bad, kolek, o.observed_at, o.applied_at)
+
+
+class FakeOutcomes:
+    """:class:`cde.service.outcomes.OutcomeStore` in memory; its loans are known when
+    ``recommendations`` holds a record of the tenant with that loan id."""
+
+    def __init__(self, recommendations: FakeRecommendations | None = None) -> None:
+        self.recommendations = (
+            recommendations if recommendations is not None else FakeRecommendations()
+        )
+        self._lock = threading.RLock()
+        self._rows: dict[tuple[str, str], StoredOutcome] = {}
+        self._history: list[OutcomeChange] = []
+
+    def save(
+        self, tenant_id: str, outcomes: Sequence[Outcome], caller: Caller, now: datetime
+    ) -> SaveResult:
+        who = _fit_caller(caller)
+        statuses: list[SaveStatus] = []
+        with self._lock:
+            for outcome in outcomes:
+                key = (tenant_id, outcome.loan_id)
+                bad, kolek, observed_at, applied_at = _outcome_values(outcome)
+                old = self._rows.get(key)
+                if old is not None and _outcome_values(old) == _outcome_values(outcome):
+                    statuses.append("unchanged")
+                    continue
+                if old is not None:
+                    self._history.append(
+                        OutcomeChange(
+                            tenant_id=tenant_id,
+                            loan_id=outcome.loan_id,
+                            revision=old.revision,
+                            bad=old.bad,
+                            kolektibilitas=old.kolektibilitas,
+                            observed_at=old.observed_at,
+                            applied_at=old.applied_at,
+                            recorded_at=old.updated_at,
+                            recorded_by=Caller(
+                                old.caller.user_id, old.caller.user_name, old.caller.user_role
+                            ),
+                            replaced_at=now,
+                            replaced_by=Caller(
+                                who.user_id, who.user_name, who.user_role, None, who.remote_addr
+                            ),
+                        )
+                    )
+                self._rows[key] = StoredOutcome(
+                    tenant_id=tenant_id,
+                    loan_id=outcome.loan_id,
+                    bad=bad,
+                    kolektibilitas=kolek,
+                    observed_at=observed_at,
+                    applied_at=applied_at,
+                    received_at=old.received_at if old is not None else now,
+                    updated_at=now,
+                    revision=old.revision + 1 if old is not None else 1,
+                    caller=who,
+                )
+                statuses.append("new" if old is None else "replaced")
+        return SaveResult(statuses)
+
+    def known_loans(self, tenant_id: str, loan_ids: Collection[str]) -> set[str]:
+        wanted = set(loan_ids)
+        return {
+            r.loan_id
+            for r in self.recommendations.all()
+            if r.tenant_id == tenant_id and r.loan_id in wanted
+        }
+
+    def get(self, tenant_id: str, loan_id: str) -> StoredOutcome | None:
+        with self._lock:
+            return self._rows.get((tenant_id, loan_id))
+
+    def history(self, tenant_id: str, loan_ids: Collection[str]) -> list[OutcomeChange]:
+        wanted = set(loan_ids)
+        with self._lock:
+            found = [c for c in self._history if c.tenant_id == tenant_id and c.loan_id in wanted]
+        return sorted(found, key=lambda c: (c.loan_id, c.revision))
+
+    def list(self, tenant_id: str, *, loan_id: str | None, offset: int, limit: int) -> OutcomePage:
+        with self._lock:
+            rows = sorted(
+                (
+                    row
+                    for (tenant, loan), row in self._rows.items()
+                    if tenant == tenant_id and (loan_id is None or loan == loan_id)
+                ),
+                key=lambda row: row.loan_id,
+            )
+        return OutcomePage(rows[offset : offset + limit], len(rows))
+
+
 # --- jobs -----------------------------------------------------------------------------------
 
 
@@ -745,6 +853,7 @@ class FakeStores:
     tenants: FakeTenants
     recommendations: FakeRecommendations
     batches: FakeBatches
+    outcomes: FakeOutcomes
     idempotency: FakeIdempotencyStore
     service_settings: FakeServiceSettings
     tokens: FakeTokenStore
@@ -766,6 +875,7 @@ class FakeStores:
             tenants=tenants,
             recommendations=recommendations,
             batches=FakeBatches(recommendations),
+            outcomes=FakeOutcomes(recommendations),
             idempotency=FakeIdempotencyStore(),
             service_settings=FakeServiceSettings(),
             tokens=FakeTokenStore(),
@@ -780,6 +890,7 @@ class FakeStores:
             "recommendations": self.recommendations,
             "tenants": self.tenants,
             "batch_store": self.batches,
+            "outcomes": self.outcomes,
             "idempotency_store": self.idempotency,
             "service_settings": self.service_settings,
             "token_store": self.tokens,
@@ -797,6 +908,7 @@ if TYPE_CHECKING:  # mypy holds each fake to its port
         from cde.service.idempotency import IdempotencyStore
         from cde.service.jobs import JobQueue
         from cde.service.narrators import ChatModel, Narrator
+        from cde.service.outcomes import OutcomeStore
         from cde.service.ports import (
             RateLimiter,
             RecommendationRepository,
@@ -809,6 +921,7 @@ if TYPE_CHECKING:  # mypy holds each fake to its port
         _tenants: TenantStore = stores.tenants
         _recommendations: RecommendationRepository = stores.recommendations
         _batches: BatchStore = stores.batches
+        _outcomes: OutcomeStore = stores.outcomes
         _idempotency: IdempotencyStore = stores.idempotency
         _settings: ServiceSettings = stores.service_settings
         _tokens: TokenStore = stores.tokens

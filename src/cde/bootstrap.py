@@ -19,6 +19,7 @@ from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
 from cde.adapters.db.engine import create_db_engine, migrate, schema_lock
 from cde.adapters.db.idempotency import SqlIdempotency
+from cde.adapters.db.outcomes import SqlOutcomes
 from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.adapters.db.repository import (
     SqlRecommendations,
@@ -42,6 +43,7 @@ from cde.service.instructions import Instructions, default_instructions, load_in
 from cde.service.jobs import BATCH_CHUNK, NARRATE, JobQueue
 from cde.service.narrative_jobs import NarrationService
 from cde.service.narrators import ChatModel, LlmNarrator, Narrator, RulesNarrator
+from cde.service.outcomes import OutcomeService, OutcomeStore
 from cde.service.ports import (
     Clock,
     RateLimiter,
@@ -94,6 +96,7 @@ class Container:
     idempotency: Idempotency
     jobs: JobQueue
     batches: BatchService
+    outcomes: OutcomeService
     narration: NarrationService
     submissions: Submissions
     # Concrete: the worker threads of the embedded queue (only that queue has them in
@@ -244,6 +247,7 @@ def bootstrap(
     rate_limiter: RateLimiter | None = None,
     idempotency_store: IdempotencyStore | None = None,
     batch_store: BatchStore | None = None,
+    outcomes: OutcomeStore | None = None,
     jobs: JobQueue | None = None,
     narrator: Narrator | None = None,
     chat: ChatModel | None = None,
@@ -342,6 +346,9 @@ def bootstrap(
             new_id,
             settings.max_batch_items,
             observe=observe_result,
+        ),
+        outcomes=OutcomeService(
+            outcomes or SqlOutcomes(engine), policy, clock, settings.max_batch_items
         ),
         narration=narration,
         submissions=Submissions(

@@ -78,7 +78,9 @@ class Settings(BaseSettings):
     # --- batches and background jobs ----------------------------------------------------------
     max_batch_items: int = Field(100_000, ge=1, description="Most applications in one batch.")
     max_batch_bytes: int = Field(
-        64 * 1024 * 1024, ge=1024, description="Largest batch body (POST /kocek/cde/batches)."
+        64 * 1024 * 1024,
+        ge=1024,
+        description="Largest batch body (POST /kocek/cde/batches and /kocek/cde/outcomes).",
     )
     run_jobs_in_process: bool | None = Field(
         None, description="Work jobs inside `cde serve` (default: yes on SQLite, no on PostgreSQL)."

@@ -91,6 +91,7 @@ def test_every_operation_that_reads_a_body_documents_413_and_400(spec: dict[str,
     assert {path for _, path, _ in posts} == {
         "/kocek/cde/credit-recommendation",
         "/kocek/cde/batches",
+        "/kocek/cde/outcomes",
     }
     for method, path, operation in posts:
         for status in ("400", "413"):

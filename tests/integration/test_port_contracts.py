@@ -7,7 +7,7 @@ that run on the fakes (``tests/unit``) hold on the database too.
 
 Covered: the recommendation repository (with the quota it spends), the tenant store, the
 Idempotency-Key store, the service switch and token stores, the audit log (the same hash
-chain, entry for entry), the batch store and the rate limiter.
+chain, entry for entry), the batch store, the outcome store and the rate limiter.
 """
 
 from __future__ import annotations
@@ -27,13 +27,17 @@ from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.idempotency import SqlIdempotency
+from cde.adapters.db.outcomes import SqlOutcomes
 from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.adapters.db.repository import SqlRecommendations, SqlServiceSettings, SqlTokenStore
 from cde.adapters.db.tenants import SqlTenants
 from cde.adapters.db.writer import DbWriter
+from cde.domain.application import Kolektibilitas
+from cde.domain.outcomes import Outcome
 from cde.service.audit import GENESIS, AuditEntry, AuditLog, entry_hash, verify
 from cde.service.batches import Batch, BatchStore, Item, ItemResult
 from cde.service.idempotency import IdempotencyStore, Reservation
+from cde.service.outcomes import OutcomeStore
 from cde.service.ports import (
     Caller,
     QuotaExhaustedError,
@@ -50,6 +54,7 @@ from fakes import (
     FakeAuditLog,
     FakeBatches,
     FakeIdempotencyStore,
+    FakeOutcomes,
     FakeRateLimiter,
     FakeRecommendations,
     FakeServiceSettings,
@@ -72,6 +77,7 @@ class Ports:
     tokens: TokenStore
     audit: AuditLog
     batches: BatchStore
+    outcomes: OutcomeStore
 
 
 MakeLimiter = Callable[[int, int, Callable[[], float]], RateLimiter]
@@ -508,6 +514,97 @@ class PortContract:
         later = cut + timedelta(seconds=1)
         assert sorted(store.unfinished(later, later)) == [(stalled.id, 2, 5)]
 
+    # --- the outcome store ------------------------------------------------------------------
+
+    def test_outcomes_are_stored_replaced_with_history_and_listed_per_tenant(
+        self, ports: Ports
+    ) -> None:
+        store = ports.outcomes
+        other = tenant(1, "KSP Lain")
+        ports.tenants.create(other)
+        bob = Caller("456", "Bob" * 100, "Analis", "10.0.0.1", "203.0.113.9")
+        t1, t2 = T0 + timedelta(days=1), T0 + timedelta(days=2)
+        first = [
+            Outcome("L2", False, Kolektibilitas.DPK, date(2026, 10, 31), date(2025, 10, 1)),
+            Outcome("L1", True),
+            Outcome("L2", False, Kolektibilitas.DPK, date(2026, 10, 31), date(2025, 10, 1)),
+        ]
+        assert store.save(DEFAULT_TENANT_ID, first, CALLER, T0).statuses == [
+            "new",
+            "new",
+            "unchanged",
+        ]
+        assert store.save(other.id, [Outcome("L1", False)], CALLER, T0).statuses == ["new"]
+        second = [Outcome("L2", True, Kolektibilitas.MACET), Outcome("L3", False)]
+        assert store.save(DEFAULT_TENANT_ID, second, bob, t1).statuses == ["replaced", "new"]
+        third = [Outcome("L2", True, Kolektibilitas.DIRAGUKAN, date(2026, 11, 30))]
+        assert store.save(DEFAULT_TENANT_ID, third, CALLER, t2).statuses == ["replaced"]
+
+        l2 = store.get(DEFAULT_TENANT_ID, "L2")
+        assert l2 is not None
+        assert (l2.bad, l2.kolektibilitas, l2.observed_at, l2.applied_at) == (
+            True,
+            4,
+            date(2026, 11, 30),
+            None,
+        )
+        assert (l2.received_at, l2.updated_at, l2.revision, l2.caller) == (T0, t2, 3, CALLER)
+        assert store.get(DEFAULT_TENANT_ID, "L9") is None
+        assert store.get(other.id, "L2") is None
+
+        history = store.history(DEFAULT_TENANT_ID, ["L1", "L2", "L3"])
+        assert [(h.loan_id, h.revision, h.bad, h.kolektibilitas) for h in history] == [
+            ("L2", 1, False, 2),
+            ("L2", 2, True, 5),
+        ]
+        assert (history[0].observed_at, history[0].applied_at) == (
+            date(2026, 10, 31),
+            date(2025, 10, 1),
+        )
+        assert (history[0].recorded_at, history[0].replaced_at) == (T0, t1)
+        assert history[0].recorded_by == Caller("123", "Samehada", "Eksekutif")
+        assert history[0].replaced_by == Caller(
+            "456", ("Bob" * 100)[:255], "Analis", None, "203.0.113.9"
+        )
+        assert (history[1].recorded_at, history[1].replaced_at) == (t1, t2)
+        assert history[1].recorded_by.user_name == ("Bob" * 100)[:255]
+        assert store.history(other.id, ["L1", "L2"]) == []
+
+        page = store.list(DEFAULT_TENANT_ID, loan_id=None, offset=1, limit=1)
+        assert (page.total, [o.loan_id for o in page.items]) == (3, ["L2"])
+        page = store.list(DEFAULT_TENANT_ID, loan_id=None, offset=0, limit=10)
+        assert [o.loan_id for o in page.items] == ["L1", "L2", "L3"]
+        only = store.list(other.id, loan_id="L1", offset=0, limit=10)
+        assert (only.total, [(o.tenant_id, o.bad) for o in only.items]) == (1, [(other.id, False)])
+        assert store.list(other.id, loan_id="L2", offset=0, limit=10).total == 0
+
+        twice = [Outcome("L4", False), Outcome("L4", True, observed_at=date(2026, 12, 1))]
+        assert store.save(other.id, twice, bob, t2).statuses == ["new", "replaced"]
+        l4 = store.get(other.id, "L4")
+        assert l4 is not None
+        assert (l4.bad, l4.revision, l4.received_at, l4.observed_at) == (
+            True,
+            2,
+            t2,
+            date(2026, 12, 1),
+        )
+        [earlier] = store.history(other.id, ["L4"])
+        assert (earlier.revision, earlier.bad, earlier.recorded_at, earlier.replaced_at) == (
+            1,
+            False,
+            t2,
+            t2,
+        )
+
+    def test_known_loans_are_those_of_the_tenants_recommendations(self, ports: Ports) -> None:
+        ports.recommendations.add(record(1, loan_id="L1"), spend_quota=False)
+        ports.recommendations.add(record(2, loan_id="L1"), spend_quota=False)
+        ports.recommendations.add(record(3, loan_id="L2", tenant_id="x"), spend_quota=False)
+        ids = [f"L{n}" for n in range(1, 1200)]  # more than one IN (...) at a time
+        assert ports.outcomes.known_loans(DEFAULT_TENANT_ID, ids) == {"L1"}
+        assert ports.outcomes.known_loans("x", ["L1", "L2"]) == {"L2"}
+        assert ports.outcomes.known_loans(DEFAULT_TENANT_ID, []) == set()
+
     # --- the rate limiter ----------------------------------------------------------------
 
     def test_the_rate_limiter_spends_refills_and_waits(self, make_limiter: MakeLimiter) -> None:
@@ -548,6 +645,7 @@ class TestFakes(PortContract):
             tokens=FakeTokenStore(),
             audit=FakeAuditLog(),
             batches=FakeBatches(recommendations),
+            outcomes=FakeOutcomes(recommendations),
         )
 
     @pytest.fixture
@@ -575,6 +673,7 @@ class TestSql(PortContract):
                 tokens=SqlTokenStore(engine),
                 audit=SqlAuditLog(engine, writer),
                 batches=SqlBatches(engine),
+                outcomes=SqlOutcomes(engine),
             )
         finally:
             writer.close()

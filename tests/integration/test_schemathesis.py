@@ -81,6 +81,8 @@ SUCCESS_MODELS: dict[tuple[str, str], type[BaseModel]] = {
     ("get", "/kocek/quota"): schemas.QuotaEnvelope,
     ("post", "/kocek/cde/batches"): schemas.BatchEnvelope,
     ("get", "/kocek/cde/batches/{batch_id}"): schemas.BatchEnvelope,
+    ("post", "/kocek/cde/outcomes"): schemas.OutcomeReportEnvelope,
+    ("get", "/kocek/cde/outcomes"): schemas.OutcomeListEnvelope,
 }
 # Operations whose success is not a JSON envelope (a stream of JSON lines).
 STREAMS = {("get", "/kocek/cde/batches/{batch_id}/results")}

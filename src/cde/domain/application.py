@@ -47,6 +47,9 @@ __all__ = [
     "LoanRequest",
     "PlaceAndDate",
     "parse_application",
+    "read_identifier",
+    "read_kolektibilitas",
+    "unreadable",
 ]
 
 
@@ -195,6 +198,17 @@ def _text(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     raise ParseError("text", "text", value)
+
+
+def read_identifier(value: object) -> str:
+    """An identifier (``loan_id``): 1 to 255 printable characters; else :class:`ParseError`."""
+    return _identifier(value)
+
+
+def read_kolektibilitas(value: object) -> Kolektibilitas:
+    """A kolektibilitas by name or code (``Macet``, ``KL``, ``Kol 3``, 3); else
+    :class:`ParseError`."""
+    return _kolektibilitas(value)
 
 
 def _identifier(value: object) -> str:
@@ -522,6 +536,20 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "(body)"
 
 
+def unreadable(field: str, code: str, expected: str, value: object) -> FieldError:
+    """The error of a field whose value a reader could not read (a :class:`ParseError`'s
+    ``code`` and ``expected``), in both languages."""
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return FieldError(
+        field,
+        code,
+        f"tidak dapat dibaca: diharapkan {_EXPECTED_ID.get(code, expected)}, diterima {shown}",
+        f"cannot be read: expected {expected}, got {shown}",
+    )
+
+
 def _describe(err: Mapping[str, Any]) -> FieldError:
     loc = tuple(err["loc"])
     kind = str(err["type"])
@@ -529,17 +557,8 @@ def _describe(err: Mapping[str, Any]) -> FieldError:
     if kind == "cde_required":
         kind = "missing"
     elif kind.startswith("cde_"):
-        code = kind[4:]
         expected = str(err.get("ctx", {}).get("expected", ""))
-        shown = repr(err.get("input"))
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        return FieldError(
-            field,
-            code,
-            f"tidak dapat dibaca: diharapkan {_EXPECTED_ID.get(code, expected)}, diterima {shown}",
-            f"cannot be read: expected {expected}, got {shown}",
-        )
+        return unreadable(field, kind[4:], expected, err.get("input"))
     if kind in _BUILTIN:
         msg_id, msg_en = _BUILTIN[kind]
         return FieldError(field, kind, msg_id, msg_en)

@@ -26,6 +26,7 @@ __all__ = [
     "ConditionPolicy",
     "DecisionPolicy",
     "InterestPolicy",
+    "OutcomePolicy",
     "Policy",
     "ReasonPolicy",
     "TenorPolicy",
@@ -239,6 +240,14 @@ _NEGATION_BEFORE = re.compile(r"(?:^|[^a-z])(?:non|tidak|bukan|not|tanpa)(?:[\s-
 _NEGATED = re.compile(r"^(?:non|tidak|bukan|not)[\s-]")
 
 
+class OutcomePolicy(_Strict):
+    """What a loan's observed outcome means (the scorecard's target, not the engine's)."""
+
+    # A kolektibilitas at the end of the performance window from this class up is "bad"
+    # (3: Kurang Lancar, Diragukan and Macet, the non-performing classes of POJK 40/2019).
+    bad_from_kolektibilitas: Annotated[int, Field(ge=2, le=5)] = 3
+
+
 class ReasonPolicy(_Strict):
     severity: Severity
     points: Annotated[int, Field(ge=0, le=100)]
@@ -259,6 +268,8 @@ class Policy(_Strict):
     capital: CapitalPolicy
     collateral: CollateralPolicy
     condition: ConditionPolicy
+    # Optional, so that a policy file written before outcomes were recorded still loads.
+    outcome: OutcomePolicy = OutcomePolicy()
 
     @cached_property
     def reason_points(self) -> dict[str, int]:

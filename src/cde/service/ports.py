@@ -15,6 +15,7 @@ circular, as those modules import the types of this one):
 * :class:`cde.service.idempotency.IdempotencyStore` —
   :class:`cde.adapters.db.idempotency.SqlIdempotency`;
 * :class:`cde.service.batches.BatchStore` — :class:`cde.adapters.db.batches.SqlBatches`;
+* :class:`cde.service.outcomes.OutcomeStore` — :class:`cde.adapters.db.outcomes.SqlOutcomes`;
 * :class:`cde.service.jobs.JobQueue` — :class:`cde.adapters.jobs.embedded.EmbeddedQueue`
   (SQLite) and :class:`cde.adapters.jobs.procrastinate_queue.ProcrastinateQueue`
   (PostgreSQL);

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -31,6 +32,8 @@ __all__ = [
     "idempotency_keys",
     "jobs",
     "metadata",
+    "outcome_history",
+    "outcomes",
     "recommendations",
     "service_settings",
     "tenant_keys",
@@ -238,4 +241,49 @@ jobs = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_jobs_ready", "status", "run_after"),
+)
+
+# Loan outcomes (what became of a loan: the scorecard's target), one row per tenant and
+# loan id. A repeat with another value replaces the row (``revision`` + 1) and the old value
+# goes to ``outcome_history`` with when and by whom it was replaced, in one transaction.
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("tenant_id", String(36), primary_key=True),
+    Column("loan_id", String(255), primary_key=True),
+    Column("bad", Boolean, nullable=False),
+    Column("kolektibilitas", Integer, nullable=True),  # 1-5 at the end of the window
+    Column("observed_at", Date, nullable=True),  # the end of the performance window
+    Column("applied_at", Date, nullable=True),  # the date of the original application
+    Column("received_at", UTCDateTime(), nullable=False),  # the loan's first outcome
+    Column("updated_at", UTCDateTime(), nullable=False),  # this value's
+    Column("revision", Integer, nullable=False),
+    Column("user_id", String(255), nullable=True),  # who recorded this value
+    Column("user_name", String(255), nullable=True),
+    Column("user_role", String(100), nullable=True),
+    Column("claimed_ip", String(100), nullable=True),
+    Column("remote_addr", String(100), nullable=True),
+)
+
+outcome_history = Table(
+    "outcome_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("loan_id", String(255), nullable=False),
+    Column("revision", Integer, nullable=False),  # the replaced value's
+    Column("bad", Boolean, nullable=False),
+    Column("kolektibilitas", Integer, nullable=True),
+    Column("observed_at", Date, nullable=True),
+    Column("applied_at", Date, nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("user_id", String(255), nullable=True),  # who recorded the replaced value
+    Column("user_name", String(255), nullable=True),
+    Column("user_role", String(100), nullable=True),
+    Column("replaced_at", UTCDateTime(), nullable=False),
+    Column("replaced_by_user_id", String(255), nullable=True),
+    Column("replaced_by_user_name", String(255), nullable=True),
+    Column("replaced_by_user_role", String(100), nullable=True),
+    Column("replaced_by_remote_addr", String(100), nullable=True),
+    Index("ix_outcome_history_loan", "tenant_id", "loan_id", "revision"),
 )

@@ -25,7 +25,7 @@ from cde.entrypoints.http.middleware import (
     RequestId,
     SecurityHeaders,
 )
-from cde.entrypoints.http.routes import batches, ops, recommendations
+from cde.entrypoints.http.routes import batches, ops, outcomes, recommendations
 from cde.entrypoints.http.views import JSONBytes
 from cde.observability.logs import RequestContext
 from cde.observability.metrics import Metrics, set_queue_depth_source
@@ -94,7 +94,10 @@ def create_app(
     app.add_middleware(
         BodyLimit,
         limit=effective.max_body_bytes,
-        per_path={"/kocek/cde/batches": effective.max_batch_bytes},
+        per_path={
+            "/kocek/cde/batches": effective.max_batch_bytes,
+            "/kocek/cde/outcomes": effective.max_batch_bytes,
+        },
     )
     state = app.state
     app.add_middleware(
@@ -106,7 +109,7 @@ def create_app(
     app.add_middleware(Metrics)  # outermost: counts and times every request, 401/413/500 too
 
     errors.install(app)
-    for router in (recommendations.router, batches.router, ops.router):
+    for router in (recommendations.router, batches.router, outcomes.router, ops.router):
         app.include_router(router)
     if effective.bench_routes:
         app.include_router(ops.bench_router)

@@ -85,6 +85,18 @@ API_MESSAGES: dict[str, tuple[str, str]] = {
         "Successfully displayed the batch status.",
     ),
     "batch_invalid": ("Batch tidak valid", "The batch is not valid"),
+    "outcomes_recorded": (
+        "Hasil pinjaman diterima",
+        "Loan outcomes received",
+    ),
+    "outcomes_list": (
+        "Berhasil menampilkan daftar hasil pinjaman.",
+        "Successfully displayed the list of loan outcomes.",
+    ),
+    "outcomes_invalid": (
+        "Data hasil pinjaman tidak valid",
+        "The loan outcome data is not valid",
+    ),
     "too_deep": (
         "Badan permintaan terlalu dalam bersarang",
         "The request body is nested too deeply",

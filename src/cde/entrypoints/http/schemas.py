@@ -17,6 +17,8 @@ __all__ = [
     "FailEnvelope",
     "ListEnvelope",
     "NotReady",
+    "OutcomeListEnvelope",
+    "OutcomeReportEnvelope",
     "QuotaEnvelope",
     "Responses",
     "UnauthenticatedBody",
@@ -162,6 +164,62 @@ class BatchView(BaseModel):
 
 class BatchEnvelope(BaseModel):
     data: BatchView
+    message: str
+    status: Literal["success"] = "success"
+
+
+class OutcomeLineError(BaseModel):
+    line: int = Field(description="The line of the body (JSON lines) or the array position")
+    loan_id: str | None
+    errors: list[FieldProblem]
+
+
+class OutcomeReport(BaseModel):
+    received: int = Field(description="Records read (blank lines are not records)")
+    accepted: int = Field(description="Records stored: new + replaced + unchanged")
+    new: int
+    replaced: int = Field(description="Loans whose earlier outcome was replaced (kept in history)")
+    unchanged: int = Field(description="Repeats of the outcome already stored")
+    invalid: int
+    unknown_loan_ids: list[str] = Field(
+        description="Accepted, but no stored recommendation of the tenant has this loan_id yet"
+    )
+    errors: list[OutcomeLineError]
+
+
+class OutcomeReportEnvelope(BaseModel):
+    data: OutcomeReport
+    message: str = Field(examples=["Hasil pinjaman diterima"])
+    status: Literal["success"] = "success"
+
+
+class OutcomeChangeView(BaseModel):
+    revision: int
+    bad: bool
+    kolektibilitas: int | None
+    observed_at: str | None
+    applied_at: str | None
+    recorded_at: str
+    recorded_by: dict[str, str | None]
+    replaced_at: str
+    replaced_by: dict[str, str | None]
+
+
+class OutcomeView(BaseModel):
+    loan_id: str
+    bad: bool
+    kolektibilitas: int | None = Field(description="1-5, when it was given")
+    observed_at: str | None = Field(examples=["2026-10-31"])
+    applied_at: str | None = Field(examples=["2025-10-21"])
+    received_at: str = Field(examples=["2026-11-03T02:15:00Z"])
+    updated_at: str
+    revision: int
+    history: list[OutcomeChangeView] = Field(description="The replaced values, oldest first")
+
+
+class OutcomeListEnvelope(BaseModel):
+    data: list[OutcomeView]
+    meta: ListMeta
     message: str
     status: Literal["success"] = "success"
 

@@ -6,7 +6,7 @@ document them in ``/openapi.json``); keys follow the seed document's order.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from cde.entrypoints.http.messages import message
 from cde.service.auth import Principal
 from cde.service.batches import BatchProgress
 from cde.service.narrative_jobs import public_result
+from cde.service.outcomes import OutcomeChange, StoredOutcome
 from cde.service.ports import Caller, RecommendationSummary, StoredRecommendation
 from cde.service.tenants import Tenant
 
@@ -32,6 +33,7 @@ __all__ = [
     "fail",
     "json_response",
     "listed_view",
+    "outcome_view",
     "quota_view",
     "success",
 ]
@@ -141,6 +143,42 @@ def batch_view(progress: BatchProgress, zone: ZoneInfo) -> dict[str, Any]:
             "total_plafon": progress.total_plafon,
         }
     return view
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _who(caller: Caller) -> dict[str, str | None]:
+    return {"user_id": caller.user_id, "user_name": caller.user_name, "user_role": caller.user_role}
+
+
+def outcome_view(outcome: StoredOutcome, history: list[OutcomeChange]) -> dict[str, Any]:
+    """One loan's outcome and the values it replaced (oldest first)."""
+    return {
+        "loan_id": outcome.loan_id,
+        "bad": outcome.bad,
+        "kolektibilitas": outcome.kolektibilitas,
+        "observed_at": _day(outcome.observed_at),
+        "applied_at": _day(outcome.applied_at),
+        "received_at": iso(outcome.received_at),
+        "updated_at": iso(outcome.updated_at),
+        "revision": outcome.revision,
+        "history": [
+            {
+                "revision": change.revision,
+                "bad": change.bad,
+                "kolektibilitas": change.kolektibilitas,
+                "observed_at": _day(change.observed_at),
+                "applied_at": _day(change.applied_at),
+                "recorded_at": iso(change.recorded_at),
+                "recorded_by": _who(change.recorded_by),
+                "replaced_at": iso(change.replaced_at),
+                "replaced_by": _who(change.replaced_by),
+            }
+            for change in history
+        ],
+    }
 
 
 def quota_view(tenant: Tenant, service_on: bool) -> dict[str, Any]:
