@@ -8,12 +8,17 @@
     │   ├── InvalidBodyError         the body is not JSON                       (400)
     │   │   ├── BodyTooDeepError     nested deeper than CDE_MAX_JSON_DEPTH      (400)
     │   │   ├── BadIdempotencyKeyError  an Idempotency-Key that is no key       (400)
-    │   │   └── BatchError           not a batch of applications                (400)
+    │   │   ├── BatchError           not a batch of applications                (400)
+    │   │   └── OutcomeBodyError     not outcome records (JSONL, array, CSV)    (400)
+    │   ├── InvalidOutcomeError      an outcome record, every bad field named (a report line)
     │   ├── IdempotencyConflictError a key used before with another body        (422)
     │   ├── InstructionFileError     a system-instruction file refused          (400)
     │   ├── PolicyError              a policy file unreadable or invalid
     │   ├── LoanTermsError           loan terms the loan math cannot use
-    │   └── TenantError              a tenant command that cannot be done
+    │   ├── TenantError              a tenant command that cannot be done
+    │   ├── ScorecardError           a scorecard file unreadable, invalid or inconsistent
+    │   ├── ForbiddenFeatureError    a scorecard asked to use a protected attribute
+    │   └── TrainingError            outcomes that cannot train a scorecard
     ├── RefusedError                 understood, and refused         (401, 403, 409, 429)
     │   ├── UnauthenticatedError     no valid token                             (401)
     │   ├── ServiceOffError          the service or the tenant switched off     (403)
@@ -24,15 +29,18 @@
     ├── NotFoundError                nothing there (or another tenant's)        (404)
     ├── UnavailableError             a store or queue does not answer           (503)
     ├── EvaluationFailedError        an accepted application failed, unexpectedly (500)
-    └── ProviderError                the language model could not be asked
+    ├── ProviderError                the language model could not be asked
+    └── TrainingUnavailableError     scorecard training without cde[train] installed
 
 The classes without a status above are not HTTP errors (a policy file, a loan schedule, a
 tenant command: the CLI's). ``InvalidApplicationError``, ``BatchError``,
 ``InstructionFileError``, ``PolicyError``, ``LoanTermsError`` and ``TenantError`` are
 defined beside the code that raises them (``cde.domain.application``,
 ``cde.service.batches``, ``cde.service.instructions``, ``cde.policies``,
-``cde.domain.loan_math``, ``cde.service.tenants``); the rest here. This module imports
-nothing of cde's, so every layer may raise from it.
+``cde.domain.loan_math``, ``cde.service.tenants``), as are ``InvalidOutcomeError`` and
+``OutcomeBodyError`` (``cde.domain.outcomes``, ``cde.service.outcomes``) and the scorecard's
+(``cde.scorecard.model``, ``cde.scorecard.features``, ``cde.scorecard.training``); the
+rest here. This module imports nothing of cde's, so every layer may raise from it.
 
 Each class says how the edges present it: ``status`` (HTTP), ``message_key`` (the API's
 message catalogue, ``cde.entrypoints.http.messages``), ``audit_outcome`` (the audit

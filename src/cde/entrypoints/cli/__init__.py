@@ -8,8 +8,10 @@ This package builds the root typer ``app`` and registers every command; they liv
 - ``evaluate.py``: ``cde evaluate`` and ``cde batch``;
 - ``serve.py``: ``cde serve`` and ``cde worker``;
 - ``admin.py``: ``cde service``, ``cde tenant``, ``cde audit`` and ``cde purge``;
+- ``outcomes.py``: ``cde outcomes`` (loan outcomes in, for the scorecard);
 - ``policy.py``: ``cde policy`` and ``cde version``;
 - ``schedule.py``: ``cde schedule``;
+- ``scorecard.py``: ``cde scorecard train`` and ``cde scorecard show``;
 - ``_common.py``: what several commands share (options, settings, usage errors).
 
 ``clock`` is the one source of "now" of every command (tests replace it with
@@ -25,8 +27,10 @@ import typer
 from cde.bootstrap import utc_now
 from cde.entrypoints.cli.admin import audit_app, purge_command, service_app, tenant_app
 from cde.entrypoints.cli.evaluate import batch_command, evaluate_command
+from cde.entrypoints.cli.outcomes import outcomes_app
 from cde.entrypoints.cli.policy import policy_app, version_command
 from cde.entrypoints.cli.schedule import schedule_command
+from cde.entrypoints.cli.scorecard import scorecard_app
 from cde.entrypoints.cli.serve import serve_command, worker_command
 from cde.service.ports import Clock
 
@@ -45,6 +49,8 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(service_app, name="service")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(audit_app, name="audit")
+app.add_typer(scorecard_app, name="scorecard")
+app.add_typer(outcomes_app, name="outcomes")
 # Registration order is the order of `cde --help`.
 app.command("schedule", help="Print the amortisation schedule of a loan.")(schedule_command)
 app.command("evaluate")(evaluate_command)

@@ -1,0 +1,81 @@
+"""Score one application's features with a scorecard: pure Python, no optbinning.
+
+A feature's value falls in one bin: a numerical value in the first bin whose ``upper``
+(exclusive) it is below, or the last (open) bin; a categorical value in the bin that lists
+it. ``None``, a category the training never saw, or a value of the wrong type falls in the
+feature's ``missing`` bin. The points are the sum of the bins' points, the PD the
+calibration's ``1/(1+exp(-(intercept + slope·points)))`` and the band the first whose
+``pd_upper`` the PD does not exceed.
+
+``adverse`` lists the attributes that cost the most points: for each feature, the points
+of its best bin less the points of the bin the value fell in (the reason codes of an
+adverse-action notice), largest first, at most :data:`ADVERSE_COUNT`, none that cost
+nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cde.scorecard.features import FeatureValue
+from cde.scorecard.model import Bin, Feature, MissingBin, Scorecard
+
+__all__ = ["ADVERSE_COUNT", "Adverse", "Score", "bin_of", "score"]
+
+ADVERSE_COUNT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Adverse:
+    feature: str
+    value: FeatureValue
+    points_lost: float
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    points: float
+    pd: float
+    band: str
+    adverse: tuple[Adverse, ...]
+
+
+def bin_of(feature: Feature, value: FeatureValue) -> Bin | MissingBin:
+    """The bin ``value`` falls in (the missing bin when it falls in none)."""
+    if value is None:
+        return feature.missing
+    if feature.kind == "numerical":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return feature.missing
+        for b in feature.bins:
+            if b.upper is None or value < b.upper:
+                return b
+        return feature.missing  # unreachable in a validated file: the last bin is open
+    if not isinstance(value, str):
+        return feature.missing
+    for b in feature.bins:
+        if b.categories is not None and value in b.categories:
+            return b
+    return feature.missing
+
+
+def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
+    """Points, PD, band and adverse attributes of one application's features."""
+    total = 0.0
+    losses: list[Adverse] = []
+    for feature in scorecard.features:
+        value = features.get(feature.name)
+        points = bin_of(feature, value).points
+        total += points
+        seen = [b.points for b in feature.bins if b.count > 0]
+        if feature.missing.count > 0:
+            seen.append(feature.missing.points)
+        best = max(seen, default=points)
+        lost = round(best - points, 4)
+        if lost > 0:
+            losses.append(Adverse(feature.name, value, lost))
+    losses.sort(key=lambda a: (-a.points_lost, a.feature))
+    total = round(total, 4)
+    pd = scorecard.calibration.pd(total)
+    return Score(total, round(pd, 6), scorecard.band(pd), tuple(losses[:ADVERSE_COUNT]))

@@ -1,0 +1,246 @@
+"""The scorecard's pure parts: features, the file (validated) and scoring. No optbinning:
+the training is tested in tests/integration/test_scorecard_training.py."""
+
+from __future__ import annotations
+
+import copy
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from cde.domain.application import parse_application
+from cde.errors import InvalidInputError
+from cde.policies import default_policy
+from cde.scorecard.features import (
+    FEATURES,
+    FORBIDDEN,
+    ForbiddenFeatureError,
+    check_allowed,
+    features_of,
+)
+from cde.scorecard.model import (
+    Regression,
+    Scaling,
+    ScorecardError,
+    bin_points,
+    load_scorecard,
+    parse_scorecard,
+)
+from cde.scorecard.scoring import score
+
+SEED = Path(__file__).resolve().parents[2] / "examples" / "seed_request.json"
+TODAY = date(2024, 10, 21)
+REGRESSION = {"intercept": -2.0}
+SCALING = {"base_points": 600.0, "base_odds": 50.0, "pdo": 20.0}
+
+
+def _bin(woe: float, coef: float, count: int, rate: float, **bound: Any) -> dict[str, Any]:
+    pts = bin_points(woe, coef, 2, Regression(**REGRESSION), Scaling(**SCALING))
+    return {**bound, "points": round(pts, 4), "woe": woe, "count": count, "bad_rate": rate}
+
+
+def card() -> dict[str, Any]:
+    """A small, consistent scorecard: DSR in three bins, the purpose in two."""
+    return {
+        "format": "cde-scorecard/1",
+        "name": "unit",
+        "version": "1",
+        "features": [
+            {
+                "name": "dsr_pct",
+                "kind": "numerical",
+                "coefficient": -0.9,
+                "iv": 0.4,
+                "bins": [
+                    _bin(0.8, -0.9, 40, 0.05, upper=30.0),
+                    _bin(0.0, -0.9, 40, 0.1, upper=60.0),
+                    _bin(-0.9, -0.9, 15, 0.3, upper=None),
+                ],
+                "missing": _bin(-0.5, -0.9, 5, 0.2),
+            },
+            {
+                "name": "purpose_category",
+                "kind": "categorical",
+                "coefficient": -0.7,
+                "iv": 0.05,
+                "bins": [
+                    _bin(0.2, -0.7, 60, 0.08, categories=["investasi", "modal_kerja"]),
+                    _bin(-0.3, -0.7, 40, 0.14, categories=["konsumtif"]),
+                ],
+                "missing": _bin(0.0, -0.7, 0, 0.0),
+            },
+        ],
+        "regression": REGRESSION,
+        "scaling": SCALING,
+        "calibration": {"method": "logistic", "intercept": 20.8, "slope": -0.0346574},
+        "bands": [{"name": "A", "pd_upper": 0.05}, {"name": "B", "pd_upper": 1.0}],
+        "training": {"rows": 100, "bads": 12},
+    }
+
+
+def refused(data: dict[str, Any]) -> str:
+    with pytest.raises(ScorecardError) as caught:
+        parse_scorecard(data, "test.json")
+    assert isinstance(caught.value, InvalidInputError)
+    return str(caught.value)
+
+
+# --- features ---------------------------------------------------------------------------
+
+
+def test_the_features_of_the_seed_application() -> None:
+    app = parse_application(orjson.loads(SEED.read_bytes()))
+    features = features_of(app, default_policy(), TODAY)
+    assert set(features) == set(FEATURES)
+    assert features["kolektibilitas"] == 4.0  # the seed is "Diragukan"
+    assert features["interest_method"] in ("flat", "efektif", "anuitas")
+    assert isinstance(features["dsr_pct"], float)
+    assert not set(features) & FORBIDDEN
+
+
+def test_forbidden_attributes_are_refused_by_name() -> None:
+    check_allowed(["dsr_pct", "age"])
+    with pytest.raises(ForbiddenFeatureError) as caught:
+        check_allowed(["dsr_pct", "gender", "NIK"])
+    assert "gender" in str(caught.value)
+    assert "NIK" in str(caught.value)
+    assert isinstance(caught.value, InvalidInputError)
+
+
+# --- the file -----------------------------------------------------------------------------
+
+
+def test_a_consistent_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_bytes(orjson.dumps(card()))
+    loaded = load_scorecard(path)
+    assert [f.name for f in loaded.features] == ["dsr_pct", "purpose_category"]
+
+
+def test_edited_points_are_refused() -> None:
+    data = card()
+    data["features"][0]["bins"][2]["points"] += 25  # a friendlier DSR bin, by hand
+    message = refused(data)
+    assert "features.0(dsr_pct).bins.2" in message
+    assert "do not follow from the WoE" in message
+
+
+def test_unordered_bins_are_refused() -> None:
+    data = card()
+    bins = data["features"][0]["bins"]
+    bins[0]["upper"], bins[1]["upper"] = 60.0, 30.0
+    assert "not in ascending order" in refused(data)
+
+
+def test_a_closed_last_bin_is_refused() -> None:
+    data = card()
+    data["features"][0]["bins"][2]["upper"] = 500.0
+    assert "the last bin must be open" in refused(data)
+
+
+def test_a_forbidden_feature_in_a_file_is_refused() -> None:
+    data = card()
+    data["features"][1]["name"] = "gender"
+    assert "protected or identifying attributes may not be used: gender" in refused(data)
+
+
+def test_an_unknown_format_is_refused() -> None:
+    data = card()
+    data["format"] = "cde-scorecard/9"
+    assert "expected 'cde-scorecard/1'" in refused(data)
+
+
+def test_counts_that_do_not_add_up_are_refused() -> None:
+    data = card()
+    data["features"][0]["bins"][0]["count"] = 41
+    assert "the bins count 101 rows, training.rows is 100" in refused(data)
+
+
+def test_a_category_in_two_bins_is_refused() -> None:
+    data = card()
+    data["features"][1]["bins"][1]["categories"] = ["konsumtif", "investasi"]
+    assert "categories in two bins: investasi" in refused(data)
+
+
+def test_bands_and_calibration_are_checked() -> None:
+    data = card()
+    data["bands"] = [{"name": "A", "pd_upper": 0.5}, {"name": "B", "pd_upper": 0.2}]
+    data["calibration"]["slope"] = 0.01
+    message = refused(data)
+    assert "bands" in message
+    assert "the last band must end at pd_upper 1" in message
+    assert "more points, less risk" in message
+
+
+def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "card.json"
+    path.write_bytes(b"{not json")
+    with pytest.raises(ScorecardError, match="not JSON"):
+        load_scorecard(path)
+    extra = card()
+    extra["pickle"] = "gASV"
+    assert "pickle" in refused(extra)
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def test_bins_are_upper_exclusive_and_unknowns_are_missing() -> None:
+    sc = parse_scorecard(card())
+    dsr = sc.features[0]
+    assert score({"dsr_pct": 29.99, "purpose_category": "investasi"}, sc).points == round(
+        dsr.bins[0].points + sc.features[1].bins[0].points, 4
+    )
+    at_30 = score({"dsr_pct": 30.0, "purpose_category": "investasi"}, sc)
+    assert at_30.points == round(dsr.bins[1].points + sc.features[1].bins[0].points, 4)
+    high = score({"dsr_pct": 1e9, "purpose_category": "lainnya"}, sc)  # an unseen category
+    assert high.points == round(dsr.bins[2].points + sc.features[1].missing.points, 4)
+    none = score({"dsr_pct": None}, sc)
+    assert none.points == round(dsr.missing.points + sc.features[1].missing.points, 4)
+
+
+def test_pd_band_and_adverse_attributes() -> None:
+    sc = parse_scorecard(card())
+    good = score({"dsr_pct": 10.0, "purpose_category": "modal_kerja"}, sc)
+    bad = score({"dsr_pct": 90.0, "purpose_category": "konsumtif"}, sc)
+    assert good.points > bad.points
+    assert good.pd < bad.pd
+    expected = 1 / (1 + math.exp(-(20.8 - 0.0346574 * bad.points)))
+    assert bad.pd == pytest.approx(expected, abs=1e-6)
+    assert good.adverse == ()
+    assert [a.feature for a in bad.adverse] == ["dsr_pct", "purpose_category"]
+    dsr = sc.features[0]
+    assert bad.adverse[0].value == 90.0
+    assert bad.adverse[0].points_lost == pytest.approx(dsr.bins[0].points - dsr.bins[2].points)
+    assert bad.band == ("A" if bad.pd <= 0.05 else "B")
+
+
+def test_scoring_does_not_change_the_file() -> None:
+    data = card()
+    before = copy.deepcopy(data)
+    sc = parse_scorecard(data)
+    score({"dsr_pct": 45.0, "purpose_category": "konsumtif"}, sc)
+    assert data == before
+
+
+# --- the generated loan book (benchmarks/generate_loan_book.py) --------------------------
+
+
+def test_the_loan_book_is_reproducible(tmp_path: Path) -> None:
+    from generate_loan_book import NO_SIGNAL_RATE, loan_book, main
+
+    one, two = loan_book(150, seed=4), loan_book(150, seed=4)
+    assert one.outcomes_csv() == two.outcomes_csv()
+    assert one.applications_jsonl() == two.applications_jsonl()
+    assert one.outcomes_csv().splitlines()[0] == "loan_id,bad,applied_at"
+    assert loan_book(150, seed=5).outcomes_csv() != one.outcomes_csv()
+    flat = loan_book(150, seed=4, signal=False)
+    assert set(flat.pd) == {NO_SIGNAL_RATE}
+    assert main(["40", str(tmp_path / "a"), "--seed", "2"]) == 0
+    assert main(["40", str(tmp_path / "b"), "--seed", "2"]) == 0
+    for name in ("applications.jsonl", "outcomes.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
