@@ -43,6 +43,7 @@ __all__ = [
     "IncomeItem",
     "InternalData",
     "InvalidApplicationError",
+    "InvalidFieldsError",
     "Kolektibilitas",
     "LoanRequest",
     "PlaceAndDate",
@@ -482,8 +483,8 @@ class FieldError:
         return {"field": self.field, "message": self.message(lang)}
 
 
-class InvalidApplicationError(InvalidInputError):
-    """The application cannot be read; ``errors`` names every field that is wrong."""
+class InvalidFieldsError(InvalidInputError):
+    """A record that cannot be read; ``errors`` names every field that is wrong."""
 
     def __init__(self, errors: list[FieldError]) -> None:
         self.errors = errors
@@ -492,6 +493,10 @@ class InvalidApplicationError(InvalidInputError):
     @property
     def field_errors(self) -> Sequence[FieldProblem]:
         return self.errors
+
+
+class InvalidApplicationError(InvalidFieldsError):
+    """The application cannot be read; ``errors`` names every field that is wrong."""
 
 
 # What each reader expected, in Indonesian (the English comes with the error itself).

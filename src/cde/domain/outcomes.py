@@ -15,7 +15,7 @@ Unknown fields are ignored; an empty value (a blank CSV cell) is an absent one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,13 +23,13 @@ from typing import Any
 from cde.domain import numbers
 from cde.domain.application import (
     FieldError,
+    InvalidFieldsError,
     Kolektibilitas,
     read_identifier,
     read_kolektibilitas,
     unreadable,
 )
 from cde.domain.numbers import ParseError
-from cde.errors import FieldProblem, InvalidInputError
 
 __all__ = ["FIELDS", "InvalidOutcomeError", "Outcome", "is_bad", "read_outcome"]
 
@@ -46,16 +46,8 @@ class Outcome:
     applied_at: date | None = None
 
 
-class InvalidOutcomeError(InvalidInputError):
+class InvalidOutcomeError(InvalidFieldsError):
     """The outcome record cannot be read; ``errors`` names every field that is wrong."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.message_en}" for e in errors))
-
-    @property
-    def field_errors(self) -> Sequence[FieldProblem]:
-        return self.errors
 
 
 def is_bad(kolektibilitas: Kolektibilitas, bad_from_kolektibilitas: int) -> bool:
