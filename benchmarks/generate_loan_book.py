@@ -13,7 +13,7 @@ files.
 
 Each application is dated ``applied_at``, a day in the two years up to 21 October 2024
 (``generate_applications.REFERENCE_DAY``), and assessed on that day under the default
-policy (``cde.scorecard.features.features_of``). The true PD model (``true_pd``) is a
+policy (``cde.domain.evaluation.features_of``). The true PD model (``true_pd``) is a
 logistic one over those features::
 
     logit = -3.1
@@ -45,8 +45,9 @@ from typing import Any
 import orjson
 
 from cde.domain.application import parse_application
+from cde.domain.evaluation import features_of
+from cde.domain.scorecard.features import FeatureValue
 from cde.policies import default_policy
-from cde.scorecard.features import FeatureValue, features_of
 from generate_applications import REFERENCE_DAY, generate
 
 __all__ = ["NO_SIGNAL_RATE", "LoanBook", "loan_book", "main", "true_pd", "write_book"]

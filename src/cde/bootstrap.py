@@ -34,7 +34,7 @@ from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue, run_worker
 from cde.adapters.jwt_verifier import JwtVerifier
 from cde.adapters.llm import OpenAIChat
 from cde.observability.metrics import observe_job, observe_narrative, observe_result
-from cde.policies import Policy, default_policy, load_policy
+from cde.policies import Policy, attach_scorecard, default_policy, load_policy
 from cde.service.audit import AuditLog
 from cde.service.auth import Authenticator, ClaimNames
 from cde.service.batches import BatchService, BatchStore
@@ -267,6 +267,7 @@ def bootstrap(
     """
     settings = settings or Settings()
     policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    policy = attach_scorecard(policy, settings.scorecard_file)
     engine = create_db_engine(
         settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
     )

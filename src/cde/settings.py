@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     service_enabled: bool = Field(True, description="Master switch for the /kocek/cde routes.")
     timezone: str = Field("Asia/Jakarta", description="Time zone of `date` and of 'today'.")
     policy_file: Path | None = Field(None, description="Credit policy file; default shipped.")
+    scorecard_file: Path | None = Field(
+        None,
+        description="Scorecard file (JSON) to score every decision with, in place of the one "
+        "the policy names; the policy's PD cut-offs, if any, apply.",
+    )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = Field(
         "FULL", description="SQLite synchronous mode (WAL): FULL survives power loss."

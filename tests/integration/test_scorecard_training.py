@@ -13,10 +13,10 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
+from cde.domain.scorecard.features import ForbiddenFeatureError
+from cde.domain.scorecard.model import ScorecardError, load_scorecard, parse_scorecard
+from cde.domain.scorecard.scoring import score
 from cde.entrypoints.cli import app
-from cde.scorecard.features import ForbiddenFeatureError
-from cde.scorecard.model import ScorecardError, load_scorecard, parse_scorecard
-from cde.scorecard.scoring import score
 from cde.scorecard.training import (
     Fitted,
     TrainingError,

@@ -11,75 +11,27 @@ from typing import Any
 
 import orjson
 import pytest
+from builders import small_scorecard
 
 from cde.domain.application import parse_application
-from cde.errors import InvalidInputError
-from cde.policies import default_policy
-from cde.scorecard.features import (
+from cde.domain.evaluation import features_of
+from cde.domain.scorecard.features import (
     FEATURES,
     FORBIDDEN,
     ForbiddenFeatureError,
     check_allowed,
-    features_of,
 )
-from cde.scorecard.model import (
-    Regression,
-    Scaling,
+from cde.domain.scorecard.model import (
     ScorecardError,
-    bin_points,
     load_scorecard,
     parse_scorecard,
 )
-from cde.scorecard.scoring import score
+from cde.domain.scorecard.scoring import score
+from cde.errors import InvalidInputError
+from cde.policies import default_policy
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed_request.json"
 TODAY = date(2024, 10, 21)
-REGRESSION = {"intercept": -2.0}
-SCALING = {"base_points": 600.0, "base_odds": 50.0, "pdo": 20.0}
-
-
-def _bin(woe: float, coef: float, count: int, rate: float, **bound: Any) -> dict[str, Any]:
-    pts = bin_points(woe, coef, 2, Regression(**REGRESSION), Scaling(**SCALING))
-    return {**bound, "points": round(pts, 4), "woe": woe, "count": count, "bad_rate": rate}
-
-
-def card() -> dict[str, Any]:
-    """A small, consistent scorecard: DSR in three bins, the purpose in two."""
-    return {
-        "format": "cde-scorecard/1",
-        "name": "unit",
-        "version": "1",
-        "features": [
-            {
-                "name": "dsr_pct",
-                "kind": "numerical",
-                "coefficient": -0.9,
-                "iv": 0.4,
-                "bins": [
-                    _bin(0.8, -0.9, 40, 0.05, upper=30.0),
-                    _bin(0.0, -0.9, 40, 0.1, upper=60.0),
-                    _bin(-0.9, -0.9, 15, 0.3, upper=None),
-                ],
-                "missing": _bin(-0.5, -0.9, 5, 0.2),
-            },
-            {
-                "name": "purpose_category",
-                "kind": "categorical",
-                "coefficient": -0.7,
-                "iv": 0.05,
-                "bins": [
-                    _bin(0.2, -0.7, 60, 0.08, categories=["investasi", "modal_kerja"]),
-                    _bin(-0.3, -0.7, 40, 0.14, categories=["konsumtif"]),
-                ],
-                "missing": _bin(0.0, -0.7, 0, 0.0),
-            },
-        ],
-        "regression": REGRESSION,
-        "scaling": SCALING,
-        "calibration": {"method": "logistic", "intercept": 20.8, "slope": -0.0346574},
-        "bands": [{"name": "A", "pd_upper": 0.05}, {"name": "B", "pd_upper": 1.0}],
-        "training": {"rows": 100, "bads": 12},
-    }
 
 
 def refused(data: dict[str, Any]) -> str:
@@ -116,13 +68,13 @@ def test_forbidden_attributes_are_refused_by_name() -> None:
 
 def test_a_consistent_file_loads(tmp_path: Path) -> None:
     path = tmp_path / "card.json"
-    path.write_bytes(orjson.dumps(card()))
+    path.write_bytes(orjson.dumps(small_scorecard()))
     loaded = load_scorecard(path)
     assert [f.name for f in loaded.features] == ["dsr_pct", "purpose_category"]
 
 
 def test_edited_points_are_refused() -> None:
-    data = card()
+    data = small_scorecard()
     data["features"][0]["bins"][2]["points"] += 25  # a friendlier DSR bin, by hand
     message = refused(data)
     assert "features.0(dsr_pct).bins.2" in message
@@ -130,44 +82,44 @@ def test_edited_points_are_refused() -> None:
 
 
 def test_unordered_bins_are_refused() -> None:
-    data = card()
+    data = small_scorecard()
     bins = data["features"][0]["bins"]
     bins[0]["upper"], bins[1]["upper"] = 60.0, 30.0
     assert "not in ascending order" in refused(data)
 
 
 def test_a_closed_last_bin_is_refused() -> None:
-    data = card()
+    data = small_scorecard()
     data["features"][0]["bins"][2]["upper"] = 500.0
     assert "the last bin must be open" in refused(data)
 
 
 def test_a_forbidden_feature_in_a_file_is_refused() -> None:
-    data = card()
+    data = small_scorecard()
     data["features"][1]["name"] = "gender"
     assert "protected or identifying attributes may not be used: gender" in refused(data)
 
 
 def test_an_unknown_format_is_refused() -> None:
-    data = card()
+    data = small_scorecard()
     data["format"] = "cde-scorecard/9"
     assert "expected 'cde-scorecard/1'" in refused(data)
 
 
 def test_counts_that_do_not_add_up_are_refused() -> None:
-    data = card()
+    data = small_scorecard()
     data["features"][0]["bins"][0]["count"] = 41
     assert "the bins count 101 rows, training.rows is 100" in refused(data)
 
 
 def test_a_category_in_two_bins_is_refused() -> None:
-    data = card()
+    data = small_scorecard()
     data["features"][1]["bins"][1]["categories"] = ["konsumtif", "investasi"]
     assert "categories in two bins: investasi" in refused(data)
 
 
 def test_bands_and_calibration_are_checked() -> None:
-    data = card()
+    data = small_scorecard()
     data["bands"] = [{"name": "A", "pd_upper": 0.5}, {"name": "B", "pd_upper": 0.2}]
     data["calibration"]["slope"] = 0.01
     message = refused(data)
@@ -181,7 +133,7 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"{not json")
     with pytest.raises(ScorecardError, match="not JSON"):
         load_scorecard(path)
-    extra = card()
+    extra = small_scorecard()
     extra["pickle"] = "gASV"
     assert "pickle" in refused(extra)
 
@@ -190,7 +142,7 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_bins_are_upper_exclusive_and_unknowns_are_missing() -> None:
-    sc = parse_scorecard(card())
+    sc = parse_scorecard(small_scorecard())
     dsr = sc.features[0]
     assert score({"dsr_pct": 29.99, "purpose_category": "investasi"}, sc).points == round(
         dsr.bins[0].points + sc.features[1].bins[0].points, 4
@@ -204,7 +156,7 @@ def test_bins_are_upper_exclusive_and_unknowns_are_missing() -> None:
 
 
 def test_pd_band_and_adverse_attributes() -> None:
-    sc = parse_scorecard(card())
+    sc = parse_scorecard(small_scorecard())
     good = score({"dsr_pct": 10.0, "purpose_category": "modal_kerja"}, sc)
     bad = score({"dsr_pct": 90.0, "purpose_category": "konsumtif"}, sc)
     assert good.points > bad.points
@@ -220,7 +172,7 @@ def test_pd_band_and_adverse_attributes() -> None:
 
 
 def test_scoring_does_not_change_the_file() -> None:
-    data = card()
+    data = small_scorecard()
     before = copy.deepcopy(data)
     sc = parse_scorecard(data)
     score({"dsr_pct": 45.0, "purpose_category": "konsumtif"}, sc)

@@ -2,11 +2,12 @@
 member.
 
 The brief carries the decision, the five Cs' scores, findings and metrics, the
-data-quality flags and the non-identifying applicant facts (age, occupation, length of
-membership). It never carries the NIK, the name, the customer or loan id, or the date of
-birth: messages whose parameters hold a date of birth or NIK digits are written with
-those parameters withheld. Every figure comes with the text the engine writes for it, so
-a model can copy it rather than reformat it.
+data-quality flags, the non-identifying applicant facts (age, occupation, length of
+membership) and, when the policy scores with a scorecard, its points, PD, risk band and
+the attributes that cost the most points. It never carries the NIK, the name, the
+customer or loan id, or the date of birth: messages whose parameters hold a date of birth
+or NIK digits are written with those parameters withheld. Every figure comes with the
+text the engine writes for it, so a model can copy it rather than reformat it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from cde.domain.catalogue import CONDITION_TEXT, MESSAGES, QUALITY_MESSAGES, ren
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C
-from cde.domain.narrative import DIMENSION_NAMES
+from cde.domain.narrative import (
+    DIMENSION_NAMES,
+    adverse_text,
+    feature_value_text,
+    points_text,
+    points_value,
+)
+from cde.domain.scorecard.features import LABELS
 from cde.domain.text import Lang, Text
 
 __all__ = ["BRIEF_VERSION", "OUTCOME_TEXT", "WITHHELD_PARAMS", "brief"]
@@ -47,6 +55,31 @@ def _money(value: int, lang: Lang) -> dict[str, Any]:
     return {"value": value, "text": text.rupiah(value, lang)}
 
 
+def _scorecard(ev: Evaluation, lang: Lang) -> dict[str, Any] | None:
+    if ev.scorecard is None:
+        return None
+    s = ev.scorecard.score
+    section = ev.policy.scorecard
+    idn = lang == "id"
+    return {
+        "name": ev.scorecard.scorecard.name,
+        "version": ev.scorecard.scorecard.version,
+        "points": {"value": points_value(s.points), "text": points_text(s.points, lang)},
+        "pd": {"value": s.pd, "text": text.probability(s.pd, lang)},
+        "risk_band": s.band,
+        "decides": section is not None and section.decides,
+        "adverse_attributes": [
+            {
+                "attribute": LABELS[a.feature][0 if idn else 1],
+                "value": feature_value_text(a.feature, a.value, lang),
+                "points_lost": points_value(a.points_lost),
+                "text": adverse_text(a, lang),
+            }
+            for a in s.adverse
+        ],
+    }
+
+
 def brief(ev: Evaluation, lang: Lang) -> dict[str, Any]:
     """The facts a narrator may use, as JSON-ready data (no identifying data)."""
     f = ev.facts
@@ -55,7 +88,7 @@ def brief(ev: Evaluation, lang: Lang) -> dict[str, Any]:
     character = ev.assessed["character"].metrics
     membership = character.get("membership_months")
     idn = lang == "id"
-    return {
+    out: dict[str, Any] = {
         "brief_version": BRIEF_VERSION,
         "language": lang,
         "as_of": {"date": f.today.isoformat(), "text": text.long_date(f.today, lang)},
@@ -125,3 +158,7 @@ def brief(ev: Evaluation, lang: Lang) -> dict[str, Any]:
         ],
         "policy": {"name": ev.policy.name, "version": ev.policy.version},
     }
+    scorecard = _scorecard(ev, lang)
+    if scorecard is not None:  # only with a scorecard: briefs without one are unchanged
+        out["scorecard"] = scorecard
+    return out

@@ -412,6 +412,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The overall score {score}/100 (grade {grade}) is below grade {min_grade} needed for "
         "an outright approval.",
     ),
+    # with a scorecard whose PD cut-offs decide (docs/scorecard.md)
+    "DECLINE_PD_HIGH": (
+        "Ditolak: probabilitas gagal bayar (PD) {pd_pd} (kelas risiko {band}, scorecard "
+        "{scorecard}) di atas batas {max_pd}.",
+        "Declined: the probability of default (PD) of {pd_pd} (risk band {band}, scorecard "
+        "{scorecard}) is above the limit of {max_pd}.",
+    ),
+    "PD_ABOVE_APPROVAL": (
+        "Probabilitas gagal bayar (PD) {pd_pd} (kelas risiko {band}) tidak di bawah {min_pd} "
+        "untuk persetujuan tanpa syarat.",
+        "The probability of default (PD) of {pd_pd} (risk band {band}) is not below the "
+        "{min_pd} needed for an outright approval.",
+    ),
 }
 
 QUALITY_MESSAGES: dict[str, tuple[str, str]] = {
@@ -556,6 +569,7 @@ CONDITIONS: dict[str, str] = {
     "TENOR_EXTENDED": "ACCEPT_ADJUSTED_TENOR",
     "TENOR_CAPPED": "ACCEPT_ADJUSTED_TENOR",
     "GRADE_BELOW_APPROVAL": "COMMITTEE_REVIEW",
+    "PD_ABOVE_APPROVAL": "COMMITTEE_REVIEW_PD",
 }
 
 CONDITION_TEXT: dict[str, tuple[str, str]] = {
@@ -603,6 +617,12 @@ CONDITION_TEXT: dict[str, tuple[str, str]] = {
         "Putusan komite kredit dengan memperhatikan temuan di atas (grade {grade}).",
         "A credit committee decision weighing the findings above (grade {grade}).",
     ),
+    "COMMITTEE_REVIEW_PD": (
+        "Putusan komite kredit dengan memperhatikan PD {pd_pd} dan atribut yang paling "
+        "mengurangi poin scorecard.",
+        "A credit committee decision weighing the PD of {pd_pd} and the attributes that cost "
+        "the most scorecard points.",
+    ),
     "ACCEPT_REDUCED_PLAFON": (
         "Anggota menyetujui plafon {plafon_rp}.",
         "The member accepts the amount of {plafon_rp}.",
@@ -630,6 +650,7 @@ _BY_SUFFIX: tuple[tuple[str, Callable[[Any, Lang], str]], ...] = (
     ("_rp", text.rupiah),
     ("_pct", text.percent),
     ("_x", text.ratio),
+    ("_pd", text.probability),
     ("_n1", _one_decimal),
     ("_date", _when_date),
 )

@@ -27,6 +27,7 @@ from cde.domain.catalogue import CONDITIONS, REQUIREMENTS
 from cde.domain.facts import Facts
 from cde.domain.findings import Dimension, Finding, QualityFlag, Severity
 from cde.domain.loan_math import instalment, max_principal
+from cde.domain.scorecard.scoring import Scored
 from cde.domain.text import Text
 from cde.policies.model import Grade, Policy
 
@@ -144,7 +145,12 @@ def decide(
     grade: Grade,
     quality: list[QualityFlag],
     policy: Policy,
+    scored: Scored | None = None,
 ) -> Decision:
+    """Decide on one application. With a scorecard whose policy sets PD cut-offs, the PD
+    takes the overall score's place (``DECLINE_PD_HIGH`` for ``DECLINE_SCORE_LOW``,
+    ``PD_ABOVE_APPROVAL`` for ``GRADE_BELOW_APPROVAL``); knock-outs and the sizing apply
+    either way."""
     findings = [f for a in assessed.values() for f in a.findings]
     knockouts = [f for f in findings if f.code in policy.decision.knockouts]
     knocked_out = list(dict.fromkeys(f.code for f in knockouts))
@@ -163,9 +169,23 @@ def decide(
             knockouts=knocked_out,
         )
 
+    # the PD decides when the policy sets a cut-off for the scorecard it scored with
+    cutoffs = policy.scorecard if scored is not None else None
+    if cutoffs is not None and not cutoffs.decides:
+        cutoffs = None
     if knockouts:
         return decline("DECLINE_KNOCKOUT", count=len(knocked_out), codes=", ".join(knocked_out))
-    if overall < rules.decline_below_score:
+    if scored is not None and cutoffs is not None:
+        high = cutoffs.decline_above_pd
+        if high is not None and scored.score.pd > high:
+            return decline(
+                "DECLINE_PD_HIGH",
+                pd_pd=scored.score.pd,
+                band=scored.score.band,
+                scorecard=scored.label,
+                max_pd=high,
+            )
+    elif overall < rules.decline_below_score:
         return decline(
             "DECLINE_SCORE_LOW", score=overall, grade=grade, min_score=rules.decline_below_score
         )
@@ -235,7 +255,17 @@ def decide(
                 },
             )
         )
-    if _GRADE_ORDER.index(grade) > _GRADE_ORDER.index(rules.approve_min_grade):
+    if scored is not None and cutoffs is not None:
+        low = cutoffs.approve_below_pd
+        if low is not None and scored.score.pd >= low:
+            own.append(
+                Finding(
+                    "PD_ABOVE_APPROVAL",
+                    "decision",
+                    {"pd_pd": scored.score.pd, "band": scored.score.band, "min_pd": low},
+                )
+            )
+    elif _GRADE_ORDER.index(grade) > _GRADE_ORDER.index(rules.approve_min_grade):
         own.append(
             Finding(
                 "GRADE_BELOW_APPROVAL",

@@ -20,10 +20,12 @@ from cde.domain.decision import Decision, decide
 from cde.domain.facts import Facts, derive_facts
 from cde.domain.findings import Dimension, QualityFlag
 from cde.domain.quality import check_quality
+from cde.domain.scorecard.features import FeatureValue, features_from
+from cde.domain.scorecard.scoring import Scored, score_with
 from cde.domain.text import Lang
 from cde.policies.model import Grade, Policy
 
-__all__ = ["Evaluation", "assess"]
+__all__ = ["Evaluation", "assess", "features_of"]
 
 _ASSESSMENTS: tuple[tuple[Dimension, Callable[[Application, Facts, Policy], Assessed]], ...] = (
     ("character", assess_character),
@@ -47,6 +49,7 @@ class Evaluation:
     decision: Decision
     quality: list[QualityFlag]
     engine_version: str
+    scorecard: Scored | None = None  # the policy's scorecard's reading, when it has one
 
     def quality_messages(self, lang: Lang) -> list[str]:
         return [render(QUALITY_MESSAGES[q.code], q.params, lang) for q in self.quality]
@@ -71,7 +74,9 @@ def assess(app: Application, policy: Policy, today: date) -> Evaluation:
     )
     overall = (2 * weighted + w.total) // (2 * w.total)  # integer round half up
     grade = policy.grades.grade(overall)
-    decision = decide(facts, assessed, overall, grade, quality, policy)
+    card = policy.scorecard_model
+    scored = None if card is None else score_with(card, features_from(facts, assessed))
+    decision = decide(facts, assessed, overall, grade, quality, policy, scored)
     return Evaluation(
         application=app,
         policy=policy,
@@ -84,4 +89,11 @@ def assess(app: Application, policy: Policy, today: date) -> Evaluation:
         decision=decision,
         quality=quality,
         engine_version=__version__,
+        scorecard=scored,
     )
+
+
+def features_of(app: Application, policy: Policy, today: date) -> dict[str, FeatureValue]:
+    """What a scorecard sees of one application, assessed under ``policy`` on ``today``."""
+    ev = assess(app, policy.with_scorecard(None) if policy.scorecard_model else policy, today)
+    return features_from(ev.facts, ev.assessed)

@@ -245,6 +245,7 @@ def grounds(ev: Evaluation, rules: Mapping[str, Any], lang: Lang) -> Grounds:
         facts.append(Fact(Decimal(n), "count"))
     if d.sized_plafon is not None:
         facts.append(Fact(Decimal(d.sized_plafon), "money"))
+    facts += _scorecard_facts(ev)
     for limit in d.limits.values():
         if limit is not None:
             facts.append(Fact(Decimal(limit), "money"))
@@ -374,13 +375,43 @@ _RATIO_CUES: tuple[tuple[str, str, tuple[tuple[Dimension, str], ...]], ...] = (
 )
 
 
+# the scorecard's probability of default, when the policy scores with one
+_PD_CUE = (
+    r"\b(?:PD|probabilitas\s+gagal\s+bayar|peluang\s+gagal\s+bayar|"
+    r"probability\s+of\s+default)\b"
+)
+_RATIO_NAMES = {cue: name for cue, name, _ in _RATIO_CUES} | {_PD_CUE: "probability of default"}
+
+
+def _pd_pct(value: float) -> Decimal:
+    return Decimal(repr(value)) * 100
+
+
 def _ratios(ev: Evaluation) -> tuple[tuple[str, tuple[Decimal, ...]], ...]:
     out = []
     for cue, _, keys in _RATIO_CUES:
         values = tuple(abs(v) for dim, key in keys for v in _amounts(ev.assessed[dim].metrics, key))
         if values:
             out.append((cue, values))
+    if ev.scorecard is not None:
+        out.append((_PD_CUE, (_pd_pct(ev.scorecard.score.pd),)))
     return tuple(out)
+
+
+def _scorecard_facts(ev: Evaluation) -> list[Fact]:
+    """The scorecard's figures at full precision (the memo states them rounded): the PD,
+    the points, the points each adverse attribute lost, and the policy's PD cut-offs."""
+    if ev.scorecard is None:
+        return []
+    s = ev.scorecard.score
+    facts = [Fact(_pd_pct(s.pd), "percent"), Fact(Decimal(repr(s.points)), "count")]
+    facts += [Fact(Decimal(repr(a.points_lost)), "count") for a in s.adverse]
+    section = ev.policy.scorecard
+    if section is not None:
+        for cut in (section.approve_below_pd, section.decline_above_pd):
+            if cut is not None:
+                facts.append(Fact(_pd_pct(cut), "percent"))
+    return facts
 
 
 # --- numbers ----------------------------------------------------------------------------------
@@ -1274,10 +1305,9 @@ def _labelled(g: Grounds) -> tuple[tuple[re.Pattern[str], str, tuple[Decimal, ..
     ]
     if g.dsr_pct is not None:
         rules.append((_DSR_CUE, "percent", (g.dsr_pct,), f"the member's DSR is {g.dsr_pct}%"))
-    names = {cue: name for cue, name, _ in _RATIO_CUES}
     for cue, values in g.ratios:
         shown = " or ".join(f"{v}%" for v in values)
-        rules.append((_compiled(cue), "percent", values, f"the {names[cue]} is {shown}"))
+        rules.append((_compiled(cue), "percent", values, f"the {_RATIO_NAMES[cue]} is {shown}"))
     return tuple(rules)
 
 

@@ -8,15 +8,26 @@ age or an occupation.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 from cde.domain import text
 from cde.domain.catalogue import CONDITION_TEXT, render
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C, Dimension, Finding, Severity
+from cde.domain.scorecard.features import LABELS, FeatureValue
+from cde.domain.scorecard.scoring import Adverse, Scored
 from cde.domain.text import Lang
 
-__all__ = ["DIMENSION_NAMES", "five_c", "memo"]
+__all__ = [
+    "DIMENSION_NAMES",
+    "adverse_text",
+    "feature_value_text",
+    "five_c",
+    "memo",
+    "points_text",
+    "points_value",
+]
 
 DIMENSION_NAMES: dict[Dimension, tuple[str, str]] = {
     "character": ("Karakter", "Character"),
@@ -46,6 +57,102 @@ _METHOD = {
 
 def _pick(pair: tuple[str, str], lang: Lang) -> str:
     return pair[0] if lang == "id" else pair[1]
+
+
+def points_value(value: float) -> float:
+    """Scorecard points as a result carries them: two decimals, rounded half up."""
+    return float(Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def points_text(value: float, lang: Lang, decimals: int = 0) -> str:
+    """Scorecard points, rounded half up: ``612`` or, with one decimal, ``23,1``."""
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return text.number(exact, lang, decimals)
+
+
+def feature_value_text(feature: str, value: FeatureValue, lang: Lang) -> str:
+    """A scorecard feature's value as the memo writes it."""
+    if value is None:
+        return "tidak diketahui" if lang == "id" else "not stated"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    kind = LABELS[feature][2]
+    exact = Decimal(repr(value))
+    if kind == "pct":
+        return text.percent(exact, lang)
+    if kind == "x":
+        return text.ratio(exact, lang)
+    whole = int(exact.to_integral_value(ROUND_HALF_UP))
+    if kind == "months":
+        return text.months(whole, lang)
+    if kind == "years":
+        return f"{whole} tahun" if lang == "id" else f"{whole} years"
+    return text.number(exact, lang, 0 if exact == whole else 2)
+
+
+def adverse_text(a: Adverse, lang: Lang) -> str:
+    """``DSR 52,3%: −23,1 poin`` — an attribute and the points it cost."""
+    label = LABELS[a.feature][0 if lang == "id" else 1]
+    lost = points_text(a.points_lost, lang, 1)
+    unit = "poin" if lang == "id" else "points"
+    return f"{label} {feature_value_text(a.feature, a.value, lang)}: −{lost} {unit}"
+
+
+def _scorecard_lines(
+    scored: Scored, cutoffs: tuple[float | None, float | None], lang: Lang
+) -> list[str]:
+    idn = lang == "id"
+    s = scored.score
+    low, high = cutoffs
+    band = "Kelas risiko" if idn else "Risk band"
+    lines = [
+        "#### Scorecard",
+        "",
+        f"| Scorecard | {'Poin' if idn else 'Points'} | PD | {band} |",
+        "|---|---:|---:|:---:|",
+        f"| {scored.label} | {points_text(s.points, lang)} | {text.probability(s.pd, lang)} | "
+        f"{s.band} |",
+        "",
+    ]
+    if low is None and high is None:
+        lines.append(
+            "PD ini sebagai informasi: kebijakan tidak menetapkan batas PD, keputusan mengikuti "
+            "skor keseluruhan."
+            if idn
+            else "This PD is for information: the policy sets no PD cut-off, and the overall "
+            "score decides."
+        )
+    else:
+        parts = []
+        if low is not None:
+            limit = text.probability(low, lang)
+            parts.append(
+                f"tanpa syarat bila PD di bawah {limit}"
+                if idn
+                else f"an outright approval when the PD is below {limit}"
+            )
+        if high is not None:
+            limit = text.probability(high, lang)
+            parts.append(
+                f"ditolak bila PD di atas {limit}" if idn else f"a decline when it is above {limit}"
+            )
+        lead = "Batas PD kebijakan" if idn else "The policy's PD cut-offs"
+        lines.append(f"{lead}: {'; '.join(parts)}.")
+    lines.append("")
+    if s.adverse:
+        lines.append(
+            "Atribut yang paling mengurangi poin:"
+            if idn
+            else "The attributes that cost the most points:"
+        )
+        lines.append("")
+        lines += [f"- {adverse_text(a, lang)}" for a in s.adverse]
+    else:
+        lines.append(
+            "Tidak ada atribut yang mengurangi poin." if idn else "No attribute cost any points."
+        )
+    lines.append("")
+    return lines
 
 
 def _ordered(ev: Evaluation, dim: Dimension) -> list[Finding]:
@@ -102,11 +209,16 @@ def memo(
         f"{'versi' if idn else 'version'} {ev.policy.version} |"
     )
     add("")
-    add(
+    scored = ev.scorecard
+    headline = (
         f"**{'Rekomendasi' if idn else 'Recommendation'}: {_pick(_OUTCOME[d.outcome], lang)}.** "
         f"{'Skor keseluruhan' if idn else 'Overall score'} {ev.overall}/100 "
         f"(grade {ev.grade})."
     )
+    if scored is not None:
+        band = "kelas risiko" if idn else "risk band"
+        headline += f" PD {text.probability(scored.score.pd, lang)} ({band} {scored.score.band})."
+    add(headline)
     add("")
     declined = d.outcome == Outcome.DECLINE
     add(f"| | {'Permohonan' if idn else 'Requested'} | {'Rekomendasi' if idn else 'Recommended'} |")
@@ -147,6 +259,11 @@ def memo(
             add(f"- {render(CONDITION_TEXT[c.code], c.params, lang)}")
         add("")
 
+    if scored is not None:
+        section = ev.policy.scorecard
+        cutoffs = (section.approve_below_pd, section.decline_above_pd) if section else (None, None)
+        lines += _scorecard_lines(scored, cutoffs, lang)
+
     add(f"#### {'Penilaian 5C' if idn else '5C assessment'}")
     add("")
     add(
@@ -177,17 +294,19 @@ def memo(
 
     add("---")
     if idn:
+        card = f" dan scorecard {scored.label}" if scored is not None else ""
         add(
             f"*Disusun oleh cde {ev.engine_version} dengan aturan kebijakan {ev.policy.name} "
-            f"{ev.policy.version}: setiap angka berasal dari data permohonan atau perhitungan "
-            "mesin. Jenis kelamin tidak digunakan dalam penilaian. Keputusan akhir ada pada "
-            "komite kredit.*"
+            f"{ev.policy.version}{card}: setiap angka berasal dari data permohonan atau "
+            "perhitungan mesin. Jenis kelamin tidak digunakan dalam penilaian. Keputusan akhir "
+            "ada pada komite kredit.*"
         )
     else:
+        card = f" and scorecard {scored.label}" if scored is not None else ""
         add(
             f"*Prepared by cde {ev.engine_version} under the rules of policy {ev.policy.name} "
-            f"{ev.policy.version}: every figure comes from the application or the engine's "
-            "calculation. Gender is not used in the assessment. The credit committee makes "
-            "the final decision.*"
+            f"{ev.policy.version}{card}: every figure comes from the application or the "
+            "engine's calculation. Gender is not used in the assessment. The credit committee "
+            "makes the final decision.*"
         )
     return "\n".join(lines)

@@ -7,10 +7,32 @@ from typing import Any
 from cde.domain.catalogue import CONDITION_TEXT, MESSAGES, render
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C
-from cde.domain.narrative import five_c, memo
+from cde.domain.narrative import adverse_text, five_c, memo, points_value
+from cde.domain.scorecard.scoring import Scored
 from cde.domain.text import Lang
 
 __all__ = ["result_object"]
+
+
+def _scorecard(scored: Scored, lang: Lang) -> dict[str, Any]:
+    """``assessment.scorecard``: the scorecard's reading and the attributes that cost most."""
+    s = scored.score
+    return {
+        "name": scored.scorecard.name,
+        "version": scored.scorecard.version,
+        "points": points_value(s.points),
+        "pd": s.pd,
+        "band": s.band,
+        "adverse": [
+            {
+                "feature": a.feature,
+                "value": a.value,
+                "points_lost": points_value(a.points_lost),
+                "message": adverse_text(a, lang),
+            }
+            for a in s.adverse
+        ],
+    }
 
 
 def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
@@ -43,6 +65,23 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
         }
         for dim in FIVE_C
     }
+    thresholds: dict[str, Any] = {  # the policy's bounds the decision applied
+        "decline_below_score": ev.policy.decision.decline_below_score,
+        "min_plafon": ev.policy.decision.min_plafon,
+        "max_plafon": ev.policy.decision.max_plafon,
+        "plafon_step": ev.policy.decision.plafon_step,
+    }
+    assessment: dict[str, Any] = {
+        "score": ev.overall,
+        "grade": ev.grade,
+        "as_of": ev.facts.today.isoformat(),
+        "dimensions": dimensions,
+    }
+    if ev.scorecard is not None:  # only with a scorecard: results without one are unchanged
+        section = ev.policy.scorecard
+        thresholds["approve_below_pd"] = section.approve_below_pd if section else None
+        thresholds["decline_above_pd"] = section.decline_above_pd if section else None
+        assessment["scorecard"] = _scorecard(ev.scorecard, lang)
     return {
         "5c": five,
         "recommendation": {"plafon": str(d.plafon), "tenure": str(d.tenure)},
@@ -72,19 +111,9 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
             "sized_plafon": d.sized_plafon,
             "limits": d.limits,
             "knockouts": d.knockouts,
-            "thresholds": {  # the policy's bounds the decision applied (its reasons cite them)
-                "decline_below_score": ev.policy.decision.decline_below_score,
-                "min_plafon": ev.policy.decision.min_plafon,
-                "max_plafon": ev.policy.decision.max_plafon,
-                "plafon_step": ev.policy.decision.plafon_step,
-            },
+            "thresholds": thresholds,
         },
-        "assessment": {
-            "score": ev.overall,
-            "grade": ev.grade,
-            "as_of": ev.facts.today.isoformat(),
-            "dimensions": dimensions,
-        },
+        "assessment": assessment,
         "data_quality": [
             {"field": q.field, "code": q.code, "message": m}
             for q, m in zip(ev.quality, quality, strict=True)

@@ -25,6 +25,7 @@ __all__ = [
     "months",
     "number",
     "percent",
+    "probability",
     "ratio",
     "rupiah",
 ]
@@ -101,6 +102,12 @@ def percent(value: int | float | Decimal, lang: Lang) -> str:
     if rounded == rounded.to_integral_value():
         return f"{int(rounded):,}%".translate(_DATA[lang][0])
     return f"{rounded:,.1f}%".translate(_DATA[lang][0])
+
+
+def probability(value: float | Decimal, lang: Lang) -> str:
+    """A probability (0–1) as a percentage to two decimals (half up): ``4,21%``."""
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return f"{(exact * 100).quantize(_HUNDREDTH, ROUND_HALF_UP):,.2f}%".translate(_DATA[lang][0])
 
 
 def ratio(value: float | Decimal, lang: Lang) -> str:

@@ -12,10 +12,19 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cde.domain.findings import Severity
 from cde.domain.loan_math import InterestMethod
+from cde.domain.scorecard.model import Scorecard
 
 __all__ = [
     "CapacityPolicy",
@@ -29,6 +38,7 @@ __all__ = [
     "OutcomePolicy",
     "Policy",
     "ReasonPolicy",
+    "ScorecardPolicy",
     "TenorPolicy",
 ]
 
@@ -248,6 +258,38 @@ class OutcomePolicy(_Strict):
     bad_from_kolektibilitas: Annotated[int, Field(ge=2, le=5)] = 3
 
 
+Probability = Annotated[float, Field(gt=0, lt=1)]
+
+# The reasons a scorecard's PD cut-offs give: a policy that sets cut-offs must rank them.
+SCORECARD_REASONS = ("DECLINE_PD_HIGH", "PD_ABOVE_APPROVAL")
+
+
+class ScorecardPolicy(_Strict):
+    """The scorecard a policy reads, and the PD cut-offs that decide with it.
+
+    Without cut-offs the PD is reported beside the decision and decides nothing (a
+    scorecard run in the shadow of the expert policy); with either, the PD takes the
+    overall score's place: above ``decline_above_pd`` declines, from ``approve_below_pd``
+    up puts a committee review on the approval.
+    """
+
+    file: Annotated[str, Field(min_length=1)]  # JSON; a relative path is the policy file's
+    approve_below_pd: Probability | None = None
+    decline_above_pd: Probability | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScorecardPolicy:
+        low, high = self.approve_below_pd, self.decline_above_pd
+        if low is not None and high is not None and low > high:
+            raise ValueError("approve_below_pd must not be above decline_above_pd")
+        return self
+
+    @property
+    def decides(self) -> bool:
+        """Whether the PD decides (a cut-off is set), rather than the overall score."""
+        return self.approve_below_pd is not None or self.decline_above_pd is not None
+
+
 class ReasonPolicy(_Strict):
     severity: Severity
     points: Annotated[int, Field(ge=0, le=100)]
@@ -270,6 +312,21 @@ class Policy(_Strict):
     condition: ConditionPolicy
     # Optional, so that a policy file written before outcomes were recorded still loads.
     outcome: OutcomePolicy = OutcomePolicy()
+    scorecard: ScorecardPolicy | None = None
+    # The scorecard itself, loaded from ``scorecard.file`` (or given with --scorecard /
+    # CDE_SCORECARD_FILE) by :meth:`with_scorecard`: not a setting of the file.
+    _scorecard_model: Scorecard | None = PrivateAttr(None)
+
+    @property
+    def scorecard_model(self) -> Scorecard | None:
+        """The scorecard decisions are scored with, if any."""
+        return self._scorecard_model
+
+    def with_scorecard(self, card: Scorecard | None) -> Policy:
+        """This policy scoring with ``card`` (None: with none); the policy is unchanged."""
+        copy = self.model_copy()
+        copy._scorecard_model = card
+        return copy
 
     @cached_property
     def reason_points(self) -> dict[str, int]:
@@ -297,3 +354,18 @@ class Policy(_Strict):
             if unknown:
                 raise ValueError(f"knockouts names unknown reason codes: {unknown}")
         return decision
+
+    @field_validator("scorecard")
+    @classmethod
+    def _scorecard_reasons(
+        cls, scorecard: ScorecardPolicy | None, info: ValidationInfo
+    ) -> ScorecardPolicy | None:
+        reasons = info.data.get("reasons")
+        if scorecard is not None and scorecard.decides and reasons is not None:
+            missing = [code for code in SCORECARD_REASONS if code not in reasons]
+            if missing:
+                raise ValueError(
+                    f"PD cut-offs need [reasons] entries for {', '.join(missing)} "
+                    "(see the default policy)"
+                )
+        return scorecard

@@ -1,11 +1,8 @@
-"""A scorecard trained on the cooperative's own outcomes (issue 12).
+"""Training a scorecard on the cooperative's own outcomes (issue 12).
 
-Pure parts (no third-party library beyond pydantic): :mod:`.features` (what a scorecard
-sees of an application, computed through the engine), :mod:`.model` (the scorecard file,
-validated) and :mod:`.scoring` (points, PD, band and adverse attributes). Training
-(:mod:`.training`) needs the optional extra ``cde[train]`` (optbinning, scikit-learn) and
-imports it only when called.
+:mod:`.training` needs the optional extra ``cde[train]`` (optbinning, scikit-learn) and
+imports it only when called. What the engine scores with (the features, the file, the
+scoring) is pure and lives in the domain: :mod:`cde.domain.scorecard`.
 
-Like the domain, this package does no I/O beyond reading a scorecard file on request and
-imports no service, adapter or entry point. Wiring the PD into decisions is not done yet.
+Like the domain, this package imports no service, adapter or entry point.
 """

@@ -1,7 +1,7 @@
 """Train a scorecard on the cooperative's own outcomes: optbinning's ``BinningProcess``
 (optimal binning, monotonic where the domain expects it) and ``Scorecard`` (a logistic
 regression on the weights of evidence, points by PDO/odds scaling), exported to the
-``cde-scorecard/1`` file (:mod:`cde.scorecard.model`).
+``cde-scorecard/1`` file (:mod:`cde.domain.scorecard.model`).
 
 optbinning and scikit-learn are the optional extra ``cde[train]``: they are imported when
 :func:`train` runs, never at import, and :class:`TrainingUnavailableError` says how to
@@ -11,9 +11,9 @@ The rules (docs/scorecard.md, "Training a scorecard"):
 
 * at least :data:`MIN_ROWS` outcomes and :data:`MIN_BADS` bads (and as many goods), else
   :class:`TrainingError` says how many there are and how many more bads are needed;
-* features: :data:`cde.scorecard.features.FEATURES`, computed through the engine on each
+* features: :data:`cde.domain.scorecard.features.FEATURES`, computed through the engine on each
   loan's ``applied_at`` (else on ``today``); a forbidden attribute is refused
-  (:class:`~cde.scorecard.features.ForbiddenFeatureError`);
+  (:class:`~cde.domain.scorecard.features.ForbiddenFeatureError`);
 * validation: out of time when every outcome has an ``applied_at`` and the latest
   :data:`TEST_SHARE` of the book (from a whole day on) holds at least
   :data:`MIN_TEST_BADS` bads; else a seeded random split, stratified on ``bad``. The model
@@ -37,18 +37,18 @@ import orjson
 
 from cde import __version__
 from cde.domain.application import InvalidApplicationError, parse_application
-from cde.errors import CdeError, InvalidInputError
-from cde.policies import default_policy
-from cde.policies.model import Policy
-from cde.scorecard.features import (
+from cde.domain.evaluation import features_of
+from cde.domain.scorecard.features import (
     CATEGORICAL,
     FEATURES,
     FeatureValue,
     check_allowed,
-    features_of,
 )
-from cde.scorecard.model import FORMAT, parse_scorecard
-from cde.scorecard.scoring import score
+from cde.domain.scorecard.model import FORMAT, parse_scorecard
+from cde.domain.scorecard.scoring import score
+from cde.errors import CdeError, InvalidInputError
+from cde.policies import default_policy
+from cde.policies.model import Policy
 
 __all__ = [
     "BANDS",
@@ -477,7 +477,7 @@ def train(
     """Train a scorecard on ``outcomes`` (``loan_id``, ``bad`` 0/1, optional ``applied_at``)
     of ``applications`` (Kocek JSON objects, matched by ``loan_id``); return the file as a
     dict (:func:`dumps` writes it). Raises :class:`TrainingError` (too few rows or bads,
-    unmatched or invalid input), :class:`~cde.scorecard.features.ForbiddenFeatureError`
+    unmatched or invalid input), :class:`~cde.domain.scorecard.features.ForbiddenFeatureError`
     or :class:`TrainingUnavailableError`."""
     return fit(
         applications,

@@ -21,7 +21,7 @@ import orjson
 from cde.domain.application import InvalidApplicationError
 from cde.domain.engine import evaluate
 from cde.domain.text import Lang
-from cde.policies import Policy, default_policy, load_policy
+from cde.policies import Policy, attach_scorecard, default_policy, load_policy
 
 __all__ = ["BatchSummary", "evaluate_line", "run_batch"]
 
@@ -95,8 +95,11 @@ def evaluate_line(
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(policy_file: str | None, today: date, lang: Lang) -> None:
-    _WORKER["policy"] = load_policy(policy_file) if policy_file else default_policy()
+def _init_worker(
+    policy_file: str | None, scorecard_file: str | None, today: date, lang: Lang
+) -> None:
+    policy = load_policy(policy_file) if policy_file else default_policy()
+    _WORKER["policy"] = attach_scorecard(policy, scorecard_file)
     _WORKER["today"] = today
     _WORKER["lang"] = lang
 
@@ -131,13 +134,14 @@ def run_batch(
     sink: IO[bytes],
     *,
     policy_file: str | None,
+    scorecard_file: str | None = None,
     today: date,
     lang: Lang,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchSummary:
     """Evaluate every line of ``source`` into ``sink``; ``progress(lines, bytes)`` after
-    each chunk. Returns the summary."""
+    each chunk. Returns the summary. ``scorecard_file`` replaces the policy's scorecard."""
     started = time.perf_counter()
     summary = BatchSummary()
 
@@ -148,7 +152,7 @@ def run_batch(
             progress(part.lines, consumed)
 
     if workers <= 1:
-        _init_worker(policy_file, today, lang)
+        _init_worker(policy_file, scorecard_file, today, lang)
         for first, lines, consumed in _chunks(source):
             out, part = _run_chunk(first, lines)
             emit(out, part, consumed)
@@ -158,7 +162,7 @@ def run_batch(
         with ProcessPoolExecutor(
             max_workers=workers,
             initializer=_init_worker,
-            initargs=(policy_file, today, lang),
+            initargs=(policy_file, scorecard_file, today, lang),
         ) as pool:
             for first, lines, consumed in _chunks(source):
                 pending.append((pool.submit(_run_chunk, first, lines), consumed))

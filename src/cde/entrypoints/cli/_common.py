@@ -21,8 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cde import __version__
 from cde.bootstrap import Container, bootstrap
+from cde.domain.scorecard.model import ScorecardError
 from cde.domain.text import Lang
-from cde.policies import Policy, PolicyError, default_policy, load_policy
+from cde.policies import Policy, PolicyError, attach_scorecard, default_policy, load_policy
 from cde.service.instructions import InstructionFileError
 from cde.service.ports import Clock
 from cde.settings import Settings
@@ -35,6 +36,14 @@ LangOption = Annotated[
 PolicyOption = Annotated[
     Path | None,
     typer.Option("--policy", help="A policy file (TOML or JSON) instead of the shipped default."),
+]
+ScorecardOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--scorecard",
+        help="A scorecard file (JSON, from `cde scorecard train`) to score with, in place of "
+        "the one the policy names (default: CDE_SCORECARD_FILE).",
+    ),
 ]
 TodayOption = Annotated[
     str | None,
@@ -80,11 +89,22 @@ def _policy_file(path: Path | None, settings: Settings) -> Path | None:
     return path if path is not None else settings.policy_file
 
 
-def _policy(path: Path | None, settings: Settings) -> Policy:
-    """The policy of :func:`_policy_file`, read and validated: an unreadable or invalid
-    file is a usage error, never a silent fall back to the default."""
+def _scorecard_file(path: Path | None, settings: Settings) -> Path | None:
+    """The scorecard a command scores with in place of the policy's: ``--scorecard``,
+    else ``CDE_SCORECARD_FILE``, else None (the policy's own, if it names one)."""
+    return path if path is not None else settings.scorecard_file
+
+
+def _policy(path: Path | None, settings: Settings, scorecard: Path | None = None) -> Policy:
+    """The policy of :func:`_policy_file` with the scorecard of :func:`_scorecard_file`,
+    read and validated: an unreadable or invalid file is a usage error, never a silent
+    fall back to the default."""
     chosen = _policy_file(path, settings)
-    return _load_policy(chosen) if chosen is not None else default_policy()
+    policy = _load_policy(chosen) if chosen is not None else default_policy()
+    try:
+        return attach_scorecard(policy, _scorecard_file(scorecard, settings))
+    except ScorecardError as exc:
+        raise _usage(str(exc)) from None
 
 
 def _load_policy(path: Path) -> Policy:
@@ -119,7 +139,7 @@ def _settings() -> Settings:
 def _container(settings: Settings) -> Container:
     try:
         return bootstrap(settings, clock=_clock())
-    except (PolicyError, InstructionFileError) as exc:
+    except (PolicyError, ScorecardError, InstructionFileError) as exc:
         raise _usage(str(exc)) from None
     except SQLAlchemyError as exc:
         raise _usage(f"cannot open the database {settings.effective_database_url}: {exc}") from None

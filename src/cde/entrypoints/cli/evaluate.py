@@ -19,11 +19,13 @@ from cde.domain.text import Lang, rupiah
 from cde.entrypoints.cli._common import (
     LangOption,
     PolicyOption,
+    ScorecardOption,
     TodayOption,
     _lang,
     _policy,
     _policy_file,
     _read_input,
+    _scorecard_file,
     _settings,
     _today,
     _usage,
@@ -44,6 +46,7 @@ def evaluate_command(
     ] = "json",
     lang: LangOption = "id",
     policy: PolicyOption = None,
+    scorecard: ScorecardOption = None,
     today: TodayOption = None,
     narrator: Annotated[
         str | None,
@@ -67,7 +70,7 @@ def evaluate_command(
     if narrator not in (None, "rules", "llm"):
         raise _usage(f"--narrator must be rules or llm, not {narrator!r}")
     settings = _settings()
-    chosen = _policy(policy, settings)
+    chosen = _policy(policy, settings, scorecard)
     day = _today(today, settings)
     body = _read_input(file)
     try:
@@ -135,13 +138,15 @@ def batch_command(
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, max=64)] = 1,
     lang: LangOption = "id",
     policy: PolicyOption = None,
+    scorecard: ScorecardOption = None,
     today: TodayOption = None,
 ) -> None:
     """Evaluate a JSONL stream: one output line per input line, a bad line never aborts."""
     language = _lang(lang)
     settings = _settings()
     chosen_file = _policy_file(policy, settings)
-    _policy(chosen_file, settings)  # validate once here: a bad policy is a usage error up front
+    card_file = _scorecard_file(scorecard, settings)
+    _policy(chosen_file, settings, card_file)  # a bad policy or scorecard: a usage error now
     day = _today(today, settings)
     source: BinaryIO
     total: int | None = None
@@ -181,6 +186,7 @@ def batch_command(
                 source,
                 sink,
                 policy_file=str(chosen_file) if chosen_file else None,
+                scorecard_file=str(card_file) if card_file else None,
                 today=day,
                 lang=language,
                 workers=workers,

@@ -24,6 +24,22 @@ def policy_check(file: Annotated[Path, typer.Argument(help="Policy file (TOML or
     """Validate a policy file; list every problem."""
     chosen = _load_policy(file)
     err.print(f"[green]ok[/]: {chosen.name} version {chosen.version}", highlight=False)
+    card, section = chosen.scorecard_model, chosen.scorecard
+    if card is not None and section is not None:
+        cut = [
+            f"{label} {value:.2%}"
+            for label, value in (
+                ("approve below", section.approve_below_pd),
+                ("decline above", section.decline_above_pd),
+            )
+            if value is not None
+        ]
+        role = "PD " + ", ".join(cut) if cut else "no PD cut-off: the PD is for information"
+        err.print(
+            f"scorecard {card.name} {card.version} ({section.file}; trained under policy "
+            f"{card.training.get('policy', '?')}): {role}",
+            highlight=False,
+        )
 
 
 @policy_app.command("show")

@@ -16,6 +16,8 @@ import orjson
 import typer
 from rich.markup import escape
 
+from cde.domain.scorecard.features import ForbiddenFeatureError
+from cde.domain.scorecard.model import Scorecard, ScorecardError, load_scorecard
 from cde.entrypoints.cli._common import (
     PolicyOption,
     TodayOption,
@@ -27,8 +29,6 @@ from cde.entrypoints.cli._common import (
     err,
 )
 from cde.scorecard import training
-from cde.scorecard.features import ForbiddenFeatureError
-from cde.scorecard.model import Scorecard, ScorecardError, load_scorecard
 
 __all__ = ["scorecard_app"]
 

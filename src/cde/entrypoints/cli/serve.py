@@ -40,10 +40,12 @@ def serve_command(
             "Send it as `Authorization: Bearer <token>`.",
             highlight=False,
         )
+    card = container.policy.scorecard_model
     err.print(
         f"cde {__version__} on http://{host}:{port} · database "
         f"{settings.effective_database_url} · policy {container.policy.name} "
-        f"{container.policy.version}",
+        f"{container.policy.version}"
+        + (f" · scorecard {card.name} {card.version}" if card is not None else ""),
         highlight=False,
     )
     if workers > 1:

@@ -31,8 +31,8 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cde.domain.scorecard.features import FEATURES, FORBIDDEN
 from cde.errors import InvalidInputError
-from cde.scorecard.features import FEATURES, FORBIDDEN
 
 __all__ = [
     "FORMAT",

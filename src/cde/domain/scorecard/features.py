@@ -1,9 +1,12 @@
 """What a scorecard sees of one application: the engine's own facts and metrics.
 
-The features are computed through :func:`cde.domain.evaluation.assess` under a policy on
-a day, so a scorecard and the expert policy read the application the same way (income at
-the low end of its range, expenses at the high end, collateral as the policy recognises
-it). A feature the application does not tell is ``None`` (the scorecard's missing bin).
+The features are read off the engine's own assessment of the application under a policy
+on a day (:func:`features_from`, called by :func:`cde.domain.evaluation.assess`), so a
+scorecard and the expert policy read the application the same way (income at the low end
+of its range, expenses at the high end, collateral as the policy recognises it). A
+feature the application does not tell is ``None`` (the scorecard's missing bin).
+
+:data:`LABELS` names each feature for people (the memo's adverse attributes).
 
 :data:`FORBIDDEN` names the attributes no scorecard may use (protected or identifying);
 :func:`check_allowed` refuses them with their names.
@@ -11,25 +14,27 @@ it). A feature the application does not tell is ``None`` (the scorecard's missin
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Final, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final, Literal
 
-from cde.domain.application import Application
-from cde.domain.evaluation import Evaluation, assess
 from cde.errors import InvalidInputError
-from cde.policies.model import Policy
+
+if TYPE_CHECKING:  # types only: the assessments import the policy, which imports this
+    from cde.domain.assessments import Assessed
+    from cde.domain.facts import Facts
+    from cde.domain.findings import Dimension
 
 __all__ = [
     "CATEGORICAL",
     "FEATURES",
     "FORBIDDEN",
+    "LABELS",
     "NUMERICAL",
     "FeatureKind",
     "FeatureValue",
     "ForbiddenFeatureError",
     "check_allowed",
-    "features_of",
-    "features_of_evaluation",
+    "features_from",
 ]
 
 FeatureKind = Literal["numerical", "categorical"]
@@ -53,6 +58,31 @@ FEATURES: Final[dict[str, tuple[FeatureKind, str]]] = {
     "interest_method": ("categorical", "flat, efektif or anuitas"),
     "tenor_months": ("numerical", "the requested tenor, months"),
     "plafon_to_annual_income": ("numerical", "plafon ÷ twelve months of (low) income"),
+}
+# How people read a feature: its name (Indonesian, English) and how its value is written
+# (pct: a percentage, x: a multiple, months, years, category or a plain number).
+LABELS: Final[dict[str, tuple[str, str, str]]] = {
+    "dsr_pct": ("DSR", "DSR", "pct"),
+    "rpc_headroom_pct": (
+        "Sisa kemampuan bayar di atas angsuran",
+        "Repayment capacity above the instalment",
+        "pct",
+    ),
+    "coverage_pct": ("Cakupan agunan", "Collateral coverage", "pct"),
+    "own_funds_to_plafon_pct": ("Dana sendiri terhadap plafon", "Own funds to the amount", "pct"),
+    "withdrawal_ratio_pct": ("Rasio penarikan", "Withdrawal ratio", "pct"),
+    "kolektibilitas": ("Kolektibilitas", "Kolektibilitas", "plain"),
+    "active_loans": ("Pinjaman aktif", "Active loans", "plain"),
+    "membership_months": ("Lama keanggotaan", "Membership", "months"),
+    "age": ("Usia", "Age", "years"),
+    "purpose_category": ("Kategori tujuan", "Purpose category", "category"),
+    "interest_method": ("Metode bunga", "Interest method", "category"),
+    "tenor_months": ("Tenor", "Term", "months"),
+    "plafon_to_annual_income": (
+        "Plafon terhadap penghasilan setahun",
+        "Amount to a year's income",
+        "x",
+    ),
 }
 NUMERICAL: Final[tuple[str, ...]] = tuple(n for n, (k, _) in FEATURES.items() if k == "numerical")
 CATEGORICAL: Final[tuple[str, ...]] = tuple(
@@ -105,13 +135,12 @@ def _num(value: object) -> float | None:
     return None
 
 
-def features_of_evaluation(ev: Evaluation) -> dict[str, FeatureValue]:
-    """The features of an application already assessed."""
-    facts = ev.facts
-    capacity = ev.assessed["capacity"].metrics
-    capital = ev.assessed["capital"].metrics
-    collateral = ev.assessed["collateral"].metrics
-    character = ev.assessed["character"].metrics
+def features_from(facts: Facts, assessed: Mapping[Dimension, Assessed]) -> dict[str, FeatureValue]:
+    """The features of an application from the engine's facts and five assessments."""
+    capacity = assessed["capacity"].metrics
+    capital = assessed["capital"].metrics
+    collateral = assessed["collateral"].metrics
+    character = assessed["character"].metrics
 
     requested = _num(capacity.get("requested_installment"))
     rpc = _num(capacity.get("repayment_capacity"))
@@ -136,8 +165,3 @@ def features_of_evaluation(ev: Evaluation) -> dict[str, FeatureValue]:
         "tenor_months": float(facts.tenure),
         "plafon_to_annual_income": (round(facts.plafon / (12 * income), 4) if income > 0 else None),
     }
-
-
-def features_of(app: Application, policy: Policy, today: date) -> dict[str, FeatureValue]:
-    """The features of one application, assessed under ``policy`` on ``today``."""
-    return features_of_evaluation(assess(app, policy, today))

@@ -18,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cde.scorecard.features import FeatureValue
-from cde.scorecard.model import Bin, Feature, MissingBin, Scorecard
+from cde.domain.scorecard.features import FeatureValue
+from cde.domain.scorecard.model import Bin, Feature, MissingBin, Scorecard
 
-__all__ = ["ADVERSE_COUNT", "Adverse", "Score", "bin_of", "score"]
+__all__ = ["ADVERSE_COUNT", "Adverse", "Score", "Scored", "bin_of", "score", "score_with"]
 
 ADVERSE_COUNT = 4
 
@@ -39,6 +39,20 @@ class Score:
     pd: float
     band: str
     adverse: tuple[Adverse, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A scorecard's reading of one application, as the decision and the result use it."""
+
+    scorecard: Scorecard
+    features: Mapping[str, FeatureValue]
+    score: Score
+
+    @property
+    def label(self) -> str:
+        """The scorecard's name and version: ``kocek-koperasi 2026.12``."""
+        return f"{self.scorecard.name} {self.scorecard.version}"
 
 
 def bin_of(feature: Feature, value: FeatureValue) -> Bin | MissingBin:
@@ -79,3 +93,8 @@ def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
     total = round(total, 4)
     pd = scorecard.calibration.pd(total)
     return Score(total, round(pd, 6), scorecard.band(pd), tuple(losses[:ADVERSE_COUNT]))
+
+
+def score_with(scorecard: Scorecard, features: Mapping[str, FeatureValue]) -> Scored:
+    """:func:`score`, kept with the scorecard and the features it read."""
+    return Scored(scorecard, features, score(features, scorecard))
