@@ -22,6 +22,7 @@ import pg
 from cde.bootstrap import Container
 from cde.entrypoints.http.schemas import CreatedEnvelope, DetailEnvelope
 from chat_server import ChatServer, Reply, Request
+from scorecards import small_scorecard
 
 ROUTE = "/kocek/cde/credit-recommendation"
 SEED_FILE = Path(__file__).resolve().parents[2] / "examples" / "seed_request.json"
@@ -474,3 +475,60 @@ def test_an_idempotent_repeat_answers_the_record_as_it_stands(
     done = post(client, wait=None, **key)
     assert (done["id"], done["status"], done["narrative_source"]) == (first["id"], "success", "llm")
     assert len(chat.requests) == 1  # one record, one narrative
+
+
+# --- a scorecard: the model is told the PD and may state it, only as it is ----------------------
+
+
+def states_the_pd(pd_text: Callable[[dict[str, Any]], str]) -> Callable[[Request], Reply]:
+    """A faithful answer whose memo also states the scorecard's PD (``pd_text(facts)``)."""
+
+    def reply(request: Request) -> Reply:
+        answer = orjson.loads(str(faithful(request).content))
+        card = facts_sent(request)["scorecard"]
+        adverse = "\n".join(f"- {a['text']}" for a in card["adverse_attributes"])
+        answer["analytic"] += (
+            f"\n\n#### Scorecard\n\nProbabilitas gagal bayar (PD) {pd_text(card)}, kelas risiko "
+            f"{card['risk_band']}.\n\n{adverse}"
+        )
+        return Reply.json(answer)
+
+    return reply
+
+
+@pytest.fixture
+def card_file(tmp_path: Path) -> Path:
+    path = tmp_path / "card.json"
+    path.write_bytes(orjson.dumps(small_scorecard()))
+    return path
+
+
+def test_the_model_is_told_the_scorecard_and_may_state_its_pd(
+    make_llm: MakeLlm, chat: ChatServer, card_file: Path
+) -> None:
+    chat.default = states_the_pd(lambda card: str(card["pd"]["text"]))
+    _, client = make_llm(scorecard_file=card_file)
+    data = post(client)
+    assert data["narrative_source"] == "llm", data["narrative"]
+    card = data["assessment"]["scorecard"]
+    sent = facts_sent(chat.requests[0])["scorecard"]
+    assert sent["pd"]["value"] == card["pd"]
+    assert [a["points_lost"] for a in sent["adverse_attributes"]] == [
+        a["points_lost"] for a in card["adverse"]
+    ]
+    assert f"(PD) {sent['pd']['text']}" in data["analytic"]
+
+
+def test_a_pd_the_scorecard_did_not_give_is_refused(
+    make_llm: MakeLlm, chat: ChatServer, card_file: Path
+) -> None:
+    chat.default = states_the_pd(lambda card: "12,34%")
+    _, client = make_llm(scorecard_file=card_file)
+    data = post(client)
+    assert data["narrative_source"] == "rules"
+    assert data["narrative"]["fallback_reason"] == "guard"
+    for attempt in data["narrative"]["attempts"]:
+        assert any(
+            v["kind"] == "number" and v["text"] == "12,34%" for v in attempt["violations"]
+        ), attempt
+    assert "#### Scorecard" in data["analytic"]  # the rules memo states the true PD

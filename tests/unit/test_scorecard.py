@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import small_scorecard
 
 from cde.domain.application import parse_application
 from cde.domain.evaluation import features_of
@@ -29,6 +28,7 @@ from cde.domain.scorecard.model import (
 from cde.domain.scorecard.scoring import score
 from cde.errors import InvalidInputError
 from cde.policies import default_policy
+from scorecards import small_scorecard
 
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed_request.json"
 TODAY = date(2024, 10, 21)

@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 import pytest
-from builders import TODAY, clean_application, small_scorecard
+from builders import TODAY, clean_application
 
 from cde.domain.application import parse_application
 from cde.domain.briefing import brief
@@ -35,6 +35,7 @@ from cde.domain.result import result_object
 from cde.domain.scorecard.model import parse_scorecard
 from cde.domain.text import Lang
 from cde.policies import Policy, PolicyError, attach_scorecard, default_policy, parse_policy
+from scorecards import small_scorecard
 
 HIGH_DSR = {"income": ["2000000-2500000"], "expenses": ["500000-600000"]}
 
