@@ -25,7 +25,7 @@ from cde.domain.scorecard.model import (
     load_scorecard,
     parse_scorecard,
 )
-from cde.domain.scorecard.scoring import score
+from cde.domain.scorecard.scoring import bin_of, score
 from cde.errors import InvalidInputError
 from cde.policies import default_policy
 from scorecards import small_scorecard
@@ -153,6 +153,38 @@ def test_bins_are_upper_exclusive_and_unknowns_are_missing() -> None:
     assert high.points == round(dsr.bins[2].points + sc.features[1].missing.points, 4)
     none = score({"dsr_pct": None}, sc)
     assert none.points == round(dsr.missing.points + sc.features[1].missing.points, 4)
+
+
+@pytest.mark.parametrize(
+    "dsr",
+    [
+        None,
+        True,
+        False,
+        "45",
+        -1.0,
+        0,
+        29.999,
+        30,
+        30.0,
+        30.001,
+        59.99,
+        60,
+        61,
+        1e9,
+        float("inf"),
+        float("-inf"),
+        float("nan"),
+    ],
+)
+@pytest.mark.parametrize(
+    "purpose", [None, "investasi", "modal_kerja", "konsumtif", "lainnya", "", 3, True]
+)
+def test_scoring_reads_the_bins_as_bin_of_does(dsr: Any, purpose: Any) -> None:
+    sc = parse_scorecard(small_scorecard())
+    features = {"dsr_pct": dsr, "purpose_category": purpose}
+    by_bins = sum(bin_of(f, features[f.name]).points for f in sc.features)
+    assert score(features, sc).points == round(by_bins, 4)
 
 
 def test_pd_band_and_adverse_attributes() -> None:

@@ -7,8 +7,9 @@ age or an occupation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from cde.domain import text
 from cde.domain.catalogue import CONDITION_TEXT, render
@@ -59,6 +60,7 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
     return pair[0] if lang == "id" else pair[1]
 
 
+@lru_cache(maxsize=4096)  # a bin's points and losses are few figures, met again and again
 def points_value(value: float) -> float:
     """Scorecard points as a result carries them: two decimals, rounded half up."""
     return float(Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
@@ -92,14 +94,24 @@ def feature_value_text(feature: str, value: FeatureValue, lang: Lang) -> str:
 
 def adverse_text(a: Adverse, lang: Lang) -> str:
     """``DSR 52,3%: −23,1 poin`` — an attribute and the points it cost."""
-    label = LABELS[a.feature][0 if lang == "id" else 1]
-    lost = points_text(a.points_lost, lang, 1)
+    return _adverse_text(a.feature, a.value, a.points_lost, lang)
+
+
+@lru_cache(maxsize=4096)  # a bin's loss is one figure, and most features take few values
+def _adverse_text(feature: str, value: FeatureValue, lost: float, lang: Lang) -> str:
+    label = LABELS[feature][0 if lang == "id" else 1]
     unit = "poin" if lang == "id" else "points"
-    return f"{label} {feature_value_text(a.feature, a.value, lang)}: −{lost} {unit}"
+    return (
+        f"{label} {feature_value_text(feature, value, lang)}: "
+        f"−{points_text(lost, lang, 1)} {unit}"
+    )
 
 
 def _scorecard_lines(
-    scored: Scored, cutoffs: tuple[float | None, float | None], lang: Lang
+    scored: Scored,
+    cutoffs: tuple[float | None, float | None],
+    adverse: Sequence[str],
+    lang: Lang,
 ) -> list[str]:
     idn = lang == "id"
     s = scored.score
@@ -146,7 +158,7 @@ def _scorecard_lines(
             else "The attributes that cost the most points:"
         )
         lines.append("")
-        lines += [f"- {adverse_text(a, lang)}" for a in s.adverse]
+        lines += [f"- {message}" for message in adverse]
     else:
         lines.append(
             "Tidak ada atribut yang mengurangi poin." if idn else "No attribute cost any points."
@@ -187,7 +199,10 @@ def memo(
     five: Mapping[str, str],
     quality: list[str],
     lang: Lang,
+    adverse: Sequence[str] | None = None,
 ) -> str:
+    """The memo; ``adverse`` is the scorecard's adverse attributes as already written
+    (:func:`adverse_text`), if the caller has them."""
     d = ev.decision
     f = ev.facts
     app = ev.application
@@ -262,7 +277,9 @@ def memo(
     if scored is not None:
         section = ev.policy.scorecard
         cutoffs = (section.approve_below_pd, section.decline_above_pd) if section else (None, None)
-        lines += _scorecard_lines(scored, cutoffs, lang)
+        if adverse is None:
+            adverse = [adverse_text(a, lang) for a in scored.score.adverse]
+        lines += _scorecard_lines(scored, cutoffs, adverse, lang)
 
     add(f"#### {'Penilaian 5C' if idn else '5C assessment'}")
     add("")

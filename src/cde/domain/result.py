@@ -14,8 +14,9 @@ from cde.domain.text import Lang
 __all__ = ["result_object"]
 
 
-def _scorecard(scored: Scored, lang: Lang) -> dict[str, Any]:
-    """``assessment.scorecard``: the scorecard's reading and the attributes that cost most."""
+def _scorecard(scored: Scored, adverse: list[str]) -> dict[str, Any]:
+    """``assessment.scorecard``: the scorecard's reading and the attributes that cost most
+    (``adverse``: their messages)."""
     s = scored.score
     return {
         "name": scored.scorecard.name,
@@ -28,9 +29,9 @@ def _scorecard(scored: Scored, lang: Lang) -> dict[str, Any]:
                 "feature": a.feature,
                 "value": a.value,
                 "points_lost": points_value(a.points_lost),
-                "message": adverse_text(a, lang),
+                "message": message,
             }
-            for a in s.adverse
+            for a, message in zip(s.adverse, adverse, strict=True)
         ],
     }
 
@@ -77,11 +78,13 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
         "as_of": ev.facts.today.isoformat(),
         "dimensions": dimensions,
     }
+    adverse = None
     if ev.scorecard is not None:  # only with a scorecard: results without one are unchanged
         section = ev.policy.scorecard
         thresholds["approve_below_pd"] = section.approve_below_pd if section else None
         thresholds["decline_above_pd"] = section.decline_above_pd if section else None
-        assessment["scorecard"] = _scorecard(ev.scorecard, lang)
+        adverse = [adverse_text(a, lang) for a in ev.scorecard.score.adverse]
+        assessment["scorecard"] = _scorecard(ev.scorecard, adverse)
     return {
         "5c": five,
         "recommendation": {"plafon": str(d.plafon), "tenure": str(d.tenure)},
@@ -118,7 +121,7 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
             {"field": q.field, "code": q.code, "message": m}
             for q, m in zip(ev.quality, quality, strict=True)
         ],
-        "analytic": memo(ev, messages, five, quality, lang),
+        "analytic": memo(ev, messages, five, quality, lang, adverse),
         "policy": {"name": ev.policy.name, "version": ev.policy.version},
         "narrative_source": "rules",
         "engine_version": ev.engine_version,

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -135,6 +137,21 @@ class Band(_Strict):
     pd_upper: float = Field(gt=0, le=1)
 
 
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """One feature's bins as scoring reads them: the numerical bounds for a bisection (or
+    the categories), the points of each bin, of the missing bin and of the best bin seen
+    in training."""
+
+    name: str
+    numerical: bool
+    uppers: tuple[float, ...]  # the bounded bins' exclusive upper bounds, ascending
+    points: tuple[float, ...]  # each bin's points (numerical: len(uppers) + 1)
+    categories: dict[str, float]  # categorical: category -> its bin's points
+    missing: float
+    best: float
+
+
 class Scorecard(_Strict):
     format: Literal["cde-scorecard/1"]
     name: str = Field(min_length=1)
@@ -151,6 +168,30 @@ class Scorecard(_Strict):
             if pd <= band.pd_upper:
                 return band.name
         return self.bands[-1].name
+
+    @cached_property
+    def lookups(self) -> tuple[Lookup, ...]:
+        """The bins prepared for scoring, once per loaded file (the file is frozen)."""
+        out = []
+        for f in self.features:
+            seen = [b.points for b in f.bins if b.count > 0]
+            if f.missing.count > 0:
+                seen.append(f.missing.points)
+            categories = {
+                c: b.points for b in f.bins if b.categories is not None for c in b.categories
+            }
+            out.append(
+                Lookup(
+                    name=f.name,
+                    numerical=f.kind == "numerical",
+                    uppers=tuple(b.upper for b in f.bins if b.upper is not None),
+                    points=tuple(b.points for b in f.bins),
+                    categories=categories,
+                    missing=f.missing.points,
+                    best=max(seen, default=f.missing.points),
+                )
+            )
+        return tuple(out)
 
 
 def bin_points(

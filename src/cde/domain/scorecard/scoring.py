@@ -15,26 +15,26 @@ nothing.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple, cast
 
 from cde.domain.scorecard.features import FeatureValue
-from cde.domain.scorecard.model import Bin, Feature, MissingBin, Scorecard
+from cde.domain.scorecard.model import Bin, Feature, Lookup, MissingBin, Scorecard
 
 __all__ = ["ADVERSE_COUNT", "Adverse", "Score", "Scored", "bin_of", "score", "score_with"]
 
 ADVERSE_COUNT = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Adverse:
+class Adverse(NamedTuple):  # tuples: made for every application, cheap to make
     feature: str
     value: FeatureValue
     points_lost: float
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(NamedTuple):
     points: float
     pd: float
     band: str
@@ -74,25 +74,39 @@ def bin_of(feature: Feature, value: FeatureValue) -> Bin | MissingBin:
     return feature.missing
 
 
+def _points(lookup: Lookup, value: FeatureValue) -> float:
+    """The points of the bin ``value`` falls in: :func:`bin_of`, by bisection."""
+    kind = type(value)
+    if lookup.numerical:
+        if kind is float or kind is int:  # not bool, not None, not a string
+            return lookup.points[bisect_right(lookup.uppers, cast(float, value))]
+        return lookup.missing
+    if kind is str:
+        return lookup.categories.get(cast(str, value), lookup.missing)
+    return lookup.missing
+
+
 def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
     """Points, PD, band and adverse attributes of one application's features."""
     total = 0.0
-    losses: list[Adverse] = []
-    for feature in scorecard.features:
-        value = features.get(feature.name)
-        points = bin_of(feature, value).points
+    losses: list[tuple[float, str, FeatureValue]] = []
+    for lookup in scorecard.lookups:
+        value = features.get(lookup.name)
+        points = _points(lookup, value)
         total += points
-        seen = [b.points for b in feature.bins if b.count > 0]
-        if feature.missing.count > 0:
-            seen.append(feature.missing.points)
-        best = max(seen, default=points)
-        lost = round(best - points, 4)
-        if lost > 0:
-            losses.append(Adverse(feature.name, value, lost))
-    losses.sort(key=lambda a: (-a.points_lost, a.feature))
+        if lookup.best > points:
+            lost = round(lookup.best - points, 4)
+            if lost > 0:
+                losses.append((-lost, lookup.name, value))
+    losses.sort(key=_by_loss)
     total = round(total, 4)
     pd = scorecard.calibration.pd(total)
-    return Score(total, round(pd, 6), scorecard.band(pd), tuple(losses[:ADVERSE_COUNT]))
+    adverse = tuple(Adverse(name, value, -neg) for neg, name, value in losses[:ADVERSE_COUNT])
+    return Score(total, round(pd, 6), scorecard.band(pd), adverse)
+
+
+def _by_loss(loss: tuple[float, str, FeatureValue]) -> tuple[float, str]:
+    return loss[0], loss[1]  # the largest loss first, then by name (never by the value)
 
 
 def score_with(scorecard: Scorecard, features: Mapping[str, FeatureValue]) -> Scored:
