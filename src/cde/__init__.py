@@ -32,6 +32,11 @@ An application that cannot be read names every field that is wrong:
 ...     [problem.field for problem in error.errors]
 ['customer_id', 'character', 'application']
 
+A scorecard trained with ``cde scorecard train`` scores with a policy: name it in the
+policy's ``[scorecard]`` section, or give it with :meth:`Policy.with_scorecard`
+(``policy.with_scorecard(cde.load_scorecard("scorecard.json"))``); the result then carries
+``assessment.scorecard`` (points, PD, band, adverse attributes).
+
 Every error cde raises on purpose is a :class:`CdeError` (:mod:`cde.errors` draws the
 tree). The HTTP service, the CLI and the workers are in ``cde.entrypoints``; they are not
 part of this surface.
@@ -44,6 +49,7 @@ from cde.domain.application import Application, InvalidApplicationError, parse_a
 from cde.domain.decision import Outcome
 from cde.domain.engine import evaluate
 from cde.domain.evaluation import Evaluation, assess
+from cde.domain.scorecard.model import Scorecard, ScorecardError, load_scorecard
 from cde.domain.result import result_object
 from cde.domain.text import Lang
 from cde.errors import CdeError, InvalidInputError
@@ -59,11 +65,14 @@ __all__ = [
     "Outcome",
     "Policy",
     "PolicyError",
+    "Scorecard",
+    "ScorecardError",
     "__version__",
     "assess",
     "default_policy",
     "evaluate",
     "load_policy",
+    "load_scorecard",
     "parse_application",
     "parse_policy",
     "result_object",

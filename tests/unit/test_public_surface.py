@@ -18,4 +18,5 @@ def test_every_name_in_all_is_there_and_errors_share_the_base() -> None:
         assert hasattr(cde, name), name
     assert issubclass(cde.InvalidApplicationError, cde.CdeError)
     assert issubclass(cde.PolicyError, cde.InvalidInputError)
+    assert issubclass(cde.ScorecardError, cde.InvalidInputError)
     assert issubclass(cde.InvalidInputError, ValueError)  # what callers caught before
