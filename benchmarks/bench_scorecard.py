@@ -13,9 +13,10 @@ and how well a trained scorecard ranks against the true model; print the figures
 2. Evaluation: ``--apps`` generated applications, each ``orjson.loads`` + ``evaluate`` +
    ``orjson.dumps`` as in ``bench_engine.py``, under the default policy and under the same
    policy scoring with the scorecard trained on the first book (``with_scorecard``), in
-   ``--rounds`` interleaved rounds (without, with, without, …). The figure is the ratio of
-   the medians per evaluation: with ÷ without (goal: under 1.10). The machine is shared
-   and noisy; the ratio is measured in one run, both sides interleaved.
+   ``--rounds`` interleaved rounds (without, with, without, …). The figures are the ratios
+   with ÷ without of the medians and of the fastest rounds (goal: under 1.10). The
+   machine is shared and noisy: load only ever adds time, so the fastest round of each
+   side is the steadier figure; both are measured in one run, the sides interleaved.
 
 ``--quick`` runs a small version (a smoke test, a few seconds after optbinning's import).
 """
@@ -92,14 +93,22 @@ def _evaluation(card: Scorecard, apps: int, rounds: int) -> dict[str, float]:
         without.append(_round(bodies, plain))
         with_card.append(_round(bodies, scored))
     a, b = statistics.median(without), statistics.median(with_card)
-    return {"without_us": a, "with_us": b, "ratio": b / a}
+    fast_a, fast_b = min(without), min(with_card)
+    return {
+        "without_us": a,
+        "with_us": b,
+        "ratio": b / a,
+        "fastest_without_us": fast_a,
+        "fastest_with_us": fast_b,
+        "fastest_ratio": fast_b / fast_a,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--apps", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--seed", type=int, default=31)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
@@ -129,12 +138,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     print()
     e = _evaluation(cards[0], args.apps, args.rounds)
-    verdict = "met" if e["ratio"] < GOAL_RATIO else "NOT met"
-    print(
-        f"evaluation, {args.apps} applications × {args.rounds} interleaved rounds (medians): "
-        f"without a scorecard {e['without_us']:.1f} µs, with {e['with_us']:.1f} µs; "
-        f"ratio {e['ratio']:.3f} (goal < {GOAL_RATIO:.2f}: {verdict})"
-    )
+    print(f"evaluation, {args.apps} applications × {args.rounds} interleaved rounds:")
+    for label, key in (("medians", ""), ("fastest rounds", "fastest_")):
+        verdict = "met" if e[f"{key}ratio"] < GOAL_RATIO else "NOT met"
+        print(
+            f"  {label}: without a scorecard {e[f'{key}without_us']:.1f} µs, with "
+            f"{e[f'{key}with_us']:.1f} µs; ratio {e[f'{key}ratio']:.3f} "
+            f"(goal < {GOAL_RATIO:.2f}: {verdict})"
+        )
     return 0
 
 

@@ -102,8 +102,7 @@ def _adverse_text(feature: str, value: FeatureValue, lost: float, lang: Lang) ->
     label = LABELS[feature][0 if lang == "id" else 1]
     unit = "poin" if lang == "id" else "points"
     return (
-        f"{label} {feature_value_text(feature, value, lang)}: "
-        f"−{points_text(lost, lang, 1)} {unit}"
+        f"{label} {feature_value_text(feature, value, lang)}: −{points_text(lost, lang, 1)} {unit}"
     )
 
 
@@ -111,23 +110,40 @@ def _scorecard_lines(
     scored: Scored,
     cutoffs: tuple[float | None, float | None],
     adverse: Sequence[str],
+    pd_text: str,
     lang: Lang,
 ) -> list[str]:
-    idn = lang == "id"
     s = scored.score
-    low, high = cutoffs
+    head, rule, adverse_head = _scorecard_frame(cutoffs, lang, bool(s.adverse))
+    return [
+        *head,
+        f"| {scored.label} | {points_text(s.points, lang)} | {pd_text} | {s.band} |",
+        "",
+        rule,
+        "",
+        *adverse_head,
+        *(f"- {message}" for message in adverse),
+        "",
+    ]
+
+
+@lru_cache(maxsize=64)  # the same for every application under one policy
+def _scorecard_frame(
+    cutoffs: tuple[float | None, float | None], lang: Lang, has_adverse: bool
+) -> tuple[tuple[str, ...], str, tuple[str, ...]]:
+    """The scorecard section's fixed lines: the table's head, the cut-offs' rule, and the
+    adverse attributes' lead (with its blank line) or the line saying there are none."""
+    idn = lang == "id"
     band = "Kelas risiko" if idn else "Risk band"
-    lines = [
+    head = (
         "#### Scorecard",
         "",
         f"| Scorecard | {'Poin' if idn else 'Points'} | PD | {band} |",
         "|---|---:|---:|:---:|",
-        f"| {scored.label} | {points_text(s.points, lang)} | {text.probability(s.pd, lang)} | "
-        f"{s.band} |",
-        "",
-    ]
+    )
+    low, high = cutoffs
     if low is None and high is None:
-        lines.append(
+        rule = (
             "PD ini sebagai informasi: kebijakan tidak menetapkan batas PD, keputusan mengikuti "
             "skor keseluruhan."
             if idn
@@ -149,22 +165,19 @@ def _scorecard_lines(
                 f"ditolak bila PD di atas {limit}" if idn else f"a decline when it is above {limit}"
             )
         lead = "Batas PD kebijakan" if idn else "The policy's PD cut-offs"
-        lines.append(f"{lead}: {'; '.join(parts)}.")
-    lines.append("")
-    if s.adverse:
-        lines.append(
+        rule = f"{lead}: {'; '.join(parts)}."
+    if has_adverse:
+        lead = (
             "Atribut yang paling mengurangi poin:"
             if idn
             else "The attributes that cost the most points:"
         )
-        lines.append("")
-        lines += [f"- {message}" for message in adverse]
-    else:
-        lines.append(
-            "Tidak ada atribut yang mengurangi poin." if idn else "No attribute cost any points."
-        )
-    lines.append("")
-    return lines
+        return head, rule, (lead, "")
+    return (
+        head,
+        rule,
+        ("Tidak ada atribut yang mengurangi poin." if idn else "No attribute cost any points.",),
+    )
 
 
 def _ordered(ev: Evaluation, dim: Dimension) -> list[Finding]:
@@ -230,9 +243,11 @@ def memo(
         f"{'Skor keseluruhan' if idn else 'Overall score'} {ev.overall}/100 "
         f"(grade {ev.grade})."
     )
+    pd_text = ""
     if scored is not None:
+        pd_text = text.probability(scored.score.pd, lang)
         band = "kelas risiko" if idn else "risk band"
-        headline += f" PD {text.probability(scored.score.pd, lang)} ({band} {scored.score.band})."
+        headline += f" PD {pd_text} ({band} {scored.score.band})."
     add(headline)
     add("")
     declined = d.outcome == Outcome.DECLINE
@@ -279,7 +294,7 @@ def memo(
         cutoffs = (section.approve_below_pd, section.decline_above_pd) if section else (None, None)
         if adverse is None:
             adverse = [adverse_text(a, lang) for a in scored.score.adverse]
-        lines += _scorecard_lines(scored, cutoffs, adverse, lang)
+        lines += _scorecard_lines(scored, cutoffs, adverse, pd_text, lang)
 
     add(f"#### {'Penilaian 5C' if idn else '5C assessment'}")
     add("")

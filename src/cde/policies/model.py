@@ -320,7 +320,11 @@ class Policy(_Strict):
     @property
     def scorecard_model(self) -> Scorecard | None:
         """The scorecard decisions are scored with, if any."""
-        return self._scorecard_model
+        # pydantic's private storage, read directly: the attribute goes through
+        # BaseModel.__getattr__, ten times slower, and this is read for every evaluation
+        private = self.__pydantic_private__
+        card: Scorecard | None = private["_scorecard_model"] if private else None
+        return card
 
     def with_scorecard(self, card: Scorecard | None) -> Policy:
         """This policy scoring with ``card`` (None: with none); the policy is unchanged."""
