@@ -40,6 +40,8 @@ from cde.service.idempotency import Reservation
 from cde.service.instructions import Instructions
 from cde.service.narrators import Narration, ProviderError
 from cde.service.outcomes import (
+    FAILED,
+    JoinedOutcome,
     OutcomeChange,
     OutcomePage,
     SaveResult,
@@ -720,6 +722,43 @@ class FakeOutcomes:
                 key=lambda row: row.loan_id,
             )
         return OutcomePage(rows[offset : offset + limit], len(rows))
+
+    def _latest_records(self, tenant_id: str) -> dict[str, StoredRecommendation]:
+        """The tenant's latest answered record of each loan (created_at, then id)."""
+        latest: dict[str, StoredRecommendation] = {}
+        for r in self.recommendations.all():
+            if r.tenant_id != tenant_id or r.status == FAILED:
+                continue
+            best = latest.get(r.loan_id)
+            if best is None or (r.created_at, r.id) > (best.created_at, best.id):
+                latest[r.loan_id] = r
+        return latest
+
+    def joined(self, tenant_id: str, *, page_size: int = 1000) -> Iterator[JoinedOutcome]:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        with self._lock:
+            rows = sorted(
+                (row for (tenant, _), row in self._rows.items() if tenant == tenant_id),
+                key=lambda row: row.loan_id,
+            )
+        latest = self._latest_records(tenant_id)
+        for row in rows:
+            record = latest.get(row.loan_id)
+            yield JoinedOutcome(
+                loan_id=row.loan_id,
+                bad=row.bad,
+                kolektibilitas=row.kolektibilitas,
+                applied_at=row.applied_at,
+                record_id=record.id if record is not None else None,
+                record_created_at=record.created_at if record is not None else None,
+                record_payload=record.payload if record is not None else None,
+            )
+
+    def applications_without_outcome(self, tenant_id: str) -> int:
+        with self._lock:
+            labelled = {loan for (tenant, loan) in self._rows if tenant == tenant_id}
+        return len(set(self._latest_records(tenant_id)) - labelled)
 
 
 # --- jobs -----------------------------------------------------------------------------------

@@ -49,8 +49,8 @@ from cde.domain.application import Application, InvalidApplicationError, parse_a
 from cde.domain.decision import Outcome
 from cde.domain.engine import evaluate
 from cde.domain.evaluation import Evaluation, assess
-from cde.domain.scorecard.model import Scorecard, ScorecardError, load_scorecard
 from cde.domain.result import result_object
+from cde.domain.scorecard.model import Scorecard, ScorecardError, load_scorecard
 from cde.domain.text import Lang
 from cde.errors import CdeError, InvalidInputError
 from cde.policies import Policy, PolicyError, default_policy, load_policy, parse_policy

@@ -40,7 +40,8 @@ defined beside the code that raises them (``cde.domain.application``,
 ``cde.domain.loan_math``, ``cde.service.tenants``), as are ``InvalidOutcomeError`` and
 ``OutcomeBodyError`` (``cde.domain.outcomes``, ``cde.service.outcomes``) and the
 scorecard's (``cde.domain.scorecard.model``, ``cde.domain.scorecard.features``,
-``cde.scorecard.training``); the rest here. This module imports nothing of cde's, so every layer may raise from it.
+``cde.scorecard.training``); the rest here. This module imports nothing of cde's, so
+every layer may raise from it.
 
 Each class says how the edges present it: ``status`` (HTTP), ``message_key`` (the API's
 message catalogue, ``cde.entrypoints.http.messages``), ``audit_outcome`` (the audit

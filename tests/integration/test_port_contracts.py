@@ -7,7 +7,8 @@ that run on the fakes (``tests/unit``) hold on the database too.
 
 Covered: the recommendation repository (with the quota it spends), the tenant store, the
 Idempotency-Key store, the service switch and token stores, the audit log (the same hash
-chain, entry for entry), the batch store, the outcome store and the rate limiter.
+chain, entry for entry), the batch store, the outcome store (with its join of outcomes and
+stored applications) and the rate limiter.
 """
 
 from __future__ import annotations
@@ -604,6 +605,63 @@ class PortContract:
         assert ports.outcomes.known_loans(DEFAULT_TENANT_ID, ids) == {"L1"}
         assert ports.outcomes.known_loans("x", ["L1", "L2"]) == {"L2"}
         assert ports.outcomes.known_loans(DEFAULT_TENANT_ID, []) == set()
+
+    def test_outcomes_are_joined_with_the_latest_answered_application_of_their_tenant(
+        self, ports: Ports
+    ) -> None:
+        add = ports.recommendations.add
+        late = T0 + timedelta(hours=1)
+        # L1: the record created last wins, although its id is the smaller one
+        add(record(1, loan_id="L1", at=late), spend_quota=False)
+        add(record(2, loan_id="L1", at=T0), spend_quota=False)
+        # L2: the same creation time: the greater id wins; a later failed record is no
+        # application the engine read; another tenant's later record is not this tenant's
+        add(record(3, loan_id="L2", at=T0), spend_quota=False)
+        add(record(4, loan_id="L2", at=T0, status="processing"), spend_quota=False)
+        add(record(5, loan_id="L2", at=late, status="fail"), spend_quota=False)
+        add(record(6, loan_id="L2", at=late, tenant_id="x"), spend_quota=False)
+        # L3: only another tenant's record; L4: only a failed one; L5, L6: no outcome
+        add(record(7, loan_id="L3", tenant_id="x"), spend_quota=False)
+        add(record(8, loan_id="L4", status="fail"), spend_quota=False)
+        add(record(9, loan_id="L5"), spend_quota=False)
+        add(record(10, loan_id="L5"), spend_quota=False)
+        add(record(11, loan_id="L6"), spend_quota=False)
+        add(record(12, loan_id="L7", tenant_id="x"), spend_quota=False)
+        mine = [
+            Outcome("L4", True, Kolektibilitas.MACET),
+            Outcome("L1", False, applied_at=date(2025, 3, 1)),
+            Outcome("L3", False),
+            Outcome("L2", True, Kolektibilitas.KURANG_LANCAR, date(2026, 1, 31)),
+        ]
+        ports.outcomes.save(DEFAULT_TENANT_ID, mine, CALLER, T0)
+        ports.outcomes.save("x", [Outcome("L1", True), Outcome("L7", True)], CALLER, T0)
+
+        for page_size in (1, 2, 3, 1000):  # pages that end on, before and past the last
+            rows = list(ports.outcomes.joined(DEFAULT_TENANT_ID, page_size=page_size))
+            assert [(j.loan_id, j.record_id) for j in rows] == [
+                ("L1", uid(1)),
+                ("L2", uid(4)),
+                ("L3", None),
+                ("L4", None),
+            ]
+        l1, l2, l3, l4 = rows
+        assert (l1.bad, l1.kolektibilitas, l1.applied_at) == (False, None, date(2025, 3, 1))
+        assert (l1.record_created_at, l1.record_payload) == (late, record(1).payload)
+        assert (l2.bad, l2.kolektibilitas, l2.applied_at) == (True, 3, None)
+        assert (l2.record_created_at, l2.record_payload) == (T0, '{"loan_id":"L2"}')
+        assert (l3.record_created_at, l3.record_payload) == (None, None)
+        assert (l4.bad, l4.kolektibilitas, l4.record_payload) == (True, 5, None)
+
+        [l1x, l7x] = ports.outcomes.joined("x", page_size=1)
+        assert [(j.loan_id, j.bad, j.record_id) for j in (l1x, l7x)] == [
+            ("L1", True, None),
+            ("L7", True, uid(12)),
+        ]
+        assert list(ports.outcomes.joined("nobody")) == []
+        # L5 and L6 (L5 twice, counted once); not L4, whose only record failed
+        assert ports.outcomes.applications_without_outcome(DEFAULT_TENANT_ID) == 2
+        assert ports.outcomes.applications_without_outcome("x") == 2  # L2, L3
+        assert ports.outcomes.applications_without_outcome("nobody") == 0
 
     # --- the rate limiter ----------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from cde.domain.narrative import (
     DIMENSION_NAMES,
     adverse_text,
     feature_value_text,
+    lost_value,
     points_text,
     points_value,
 )
@@ -72,7 +73,7 @@ def _scorecard(ev: Evaluation, lang: Lang) -> dict[str, Any] | None:
             {
                 "attribute": LABELS[a.feature][0 if idn else 1],
                 "value": feature_value_text(a.feature, a.value, lang),
-                "points_lost": points_value(a.points_lost),
+                "points_lost": lost_value(a.points_lost),
                 "text": adverse_text(a, lang),
             }
             for a in s.adverse

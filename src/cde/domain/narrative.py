@@ -25,6 +25,7 @@ __all__ = [
     "adverse_text",
     "feature_value_text",
     "five_c",
+    "lost_value",
     "memo",
     "points_text",
     "points_value",
@@ -60,10 +61,16 @@ def _pick(pair: tuple[str, str], lang: Lang) -> str:
     return pair[0] if lang == "id" else pair[1]
 
 
-@lru_cache(maxsize=4096)  # a bin's points and losses are few figures, met again and again
+_HUNDREDTH = Decimal("0.01")
+
+
 def points_value(value: float) -> float:
     """Scorecard points as a result carries them: two decimals, rounded half up."""
-    return float(Decimal(repr(value)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return float(Decimal(repr(value)).quantize(_HUNDREDTH, ROUND_HALF_UP))
+
+
+# the points a bin loses: a scorecard has a few dozen figures, met again and again
+lost_value = lru_cache(maxsize=1024)(points_value)
 
 
 def points_text(value: float, lang: Lang, decimals: int = 0) -> str:
@@ -74,16 +81,21 @@ def points_text(value: float, lang: Lang, decimals: int = 0) -> str:
 
 def feature_value_text(feature: str, value: FeatureValue, lang: Lang) -> str:
     """A scorecard feature's value as the memo writes it."""
+    kind = LABELS[feature][2]
+    if kind == "pct" and value is not None and not isinstance(value, str):
+        return text.percent(Decimal(repr(value)), lang)
+    if kind == "x" and value is not None and not isinstance(value, str):
+        return text.ratio(Decimal(repr(value)), lang)
+    return _few_values_text(kind, value, lang)
+
+
+@lru_cache(maxsize=1024)  # months, years, counts and categories take few values
+def _few_values_text(kind: str, value: FeatureValue, lang: Lang) -> str:
     if value is None:
         return "tidak diketahui" if lang == "id" else "not stated"
     if isinstance(value, str):
         return value.replace("_", " ")
-    kind = LABELS[feature][2]
     exact = Decimal(repr(value))
-    if kind == "pct":
-        return text.percent(exact, lang)
-    if kind == "x":
-        return text.ratio(exact, lang)
     whole = int(exact.to_integral_value(ROUND_HALF_UP))
     if kind == "months":
         return text.months(whole, lang)
@@ -94,16 +106,14 @@ def feature_value_text(feature: str, value: FeatureValue, lang: Lang) -> str:
 
 def adverse_text(a: Adverse, lang: Lang) -> str:
     """``DSR 52,3%: −23,1 poin`` — an attribute and the points it cost."""
-    return _adverse_text(a.feature, a.value, a.points_lost, lang)
+    label = LABELS[a.feature][0 if lang == "id" else 1]
+    value = feature_value_text(a.feature, a.value, lang)
+    return f"{label} {value}: −{_lost_text(a.points_lost, lang)}"
 
 
-@lru_cache(maxsize=4096)  # a bin's loss is one figure, and most features take few values
-def _adverse_text(feature: str, value: FeatureValue, lost: float, lang: Lang) -> str:
-    label = LABELS[feature][0 if lang == "id" else 1]
-    unit = "poin" if lang == "id" else "points"
-    return (
-        f"{label} {feature_value_text(feature, value, lang)}: −{points_text(lost, lang, 1)} {unit}"
-    )
+@lru_cache(maxsize=1024)  # a bin's loss is one figure: a scorecard has a few dozen
+def _lost_text(lost: float, lang: Lang) -> str:
+    return f"{points_text(lost, lang, 1)} {'poin' if lang == 'id' else 'points'}"
 
 
 def _scorecard_lines(

@@ -7,7 +7,7 @@ from typing import Any
 from cde.domain.catalogue import CONDITION_TEXT, MESSAGES, render
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C
-from cde.domain.narrative import adverse_text, five_c, memo, points_value
+from cde.domain.narrative import adverse_text, five_c, lost_value, memo, points_value
 from cde.domain.scorecard.scoring import Scored
 from cde.domain.text import Lang
 
@@ -28,7 +28,7 @@ def _scorecard(scored: Scored, adverse: list[str]) -> dict[str, Any]:
             {
                 "feature": a.feature,
                 "value": a.value,
-                "points_lost": points_value(a.points_lost),
+                "points_lost": lost_value(a.points_lost),
                 "message": message,
             }
             for a, message in zip(s.adverse, adverse, strict=True)

@@ -7,16 +7,21 @@ and never loses the good ones, which are stored in one transaction. An outcome i
 ``loan_id`` per tenant; a repeat for the same loan replaces the earlier value, which the
 store keeps in the history with when and by whom it was replaced. A loan id no stored
 recommendation of the tenant carries yet is accepted and reported (``unknown_loan_ids``).
+
+The store also yields each outcome of a tenant joined with the tenant's latest stored
+application of its loan (:meth:`OutcomeStore.joined`): the book a scorecard is trained on
+(:mod:`cde.service.training_book`, ``cde scorecard train --from-db``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -24,8 +29,11 @@ from cde.domain.outcomes import InvalidOutcomeError, Outcome, read_outcome
 from cde.errors import FieldMessage, FieldProblem, InvalidBodyError
 from cde.policies.model import Policy
 from cde.service.ports import Caller, Clock
+from cde.service.training_book import TrainingBook, build_training_book
 
 __all__ = [
+    "FAILED",
+    "JoinedOutcome",
     "LineError",
     "OutcomeBodyError",
     "OutcomeChange",
@@ -39,6 +47,10 @@ __all__ = [
     "parse_csv",
     "parse_lines",
 ]
+
+# The status of a stored recommendation whose evaluation failed: no application the engine
+# answered, so never joined with an outcome (the others, success and processing, are).
+FAILED = "fail"
 
 _JSONL_TYPES = frozenset({"application/x-ndjson", "application/jsonl", "application/jsonlines"})
 
@@ -93,6 +105,22 @@ class OutcomeChange:
 
 
 @dataclass(frozen=True, slots=True)
+class JoinedOutcome:
+    """One stored outcome of a tenant with the latest stored application of its loan: of
+    the tenant's recommendations the engine answered (status not :data:`FAILED`) for that loan id,
+    the one created last (then the greatest id); the ``record_*`` fields are None when
+    the tenant stored none."""
+
+    loan_id: str
+    bad: bool
+    kolektibilitas: int | None
+    applied_at: date | None  # the outcome's
+    record_id: str | None
+    record_created_at: datetime | None
+    record_payload: str | None  # the request body exactly as received (JSON text)
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomePage:
     items: list[StoredOutcome]
     total: int
@@ -125,6 +153,16 @@ class OutcomeStore(Protocol):
 
     def list(self, tenant_id: str, *, loan_id: str | None, offset: int, limit: int) -> OutcomePage:
         """The tenant's outcomes by loan id."""
+
+    def joined(self, tenant_id: str, *, page_size: int = 1000) -> Iterator[JoinedOutcome]:
+        """Every outcome of the tenant by loan id, each with the tenant's latest stored
+        application of that loan, or none (:class:`JoinedOutcome`). Read ``page_size``
+        outcomes at a time (keyset pages: an outcome stored meanwhile with a greater loan
+        id is yielded too, none twice); no other tenant's row is read."""
+
+    def applications_without_outcome(self, tenant_id: str) -> int:
+        """How many loan ids the tenant's answered recommendations (status not
+        :data:`FAILED`) carry that no outcome of the tenant has."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,3 +344,11 @@ class OutcomeService:
 
     def history(self, tenant_id: str, loan_ids: Collection[str]) -> Sequence[OutcomeChange]:
         return self.store.history(tenant_id, loan_ids) if loan_ids else []
+
+    def training_book(
+        self, tenant_id: str, zone: ZoneInfo, policy: Policy | None = None
+    ) -> TrainingBook:
+        """The tenant's stored applications joined with its outcomes, to train a scorecard
+        on (:mod:`cde.service.training_book` states the rules); ``policy`` (default: the
+        service's) judges the kolektibilitas, ``zone`` dates the recommendations."""
+        return build_training_book(self.store, tenant_id, policy or self.policy, zone)

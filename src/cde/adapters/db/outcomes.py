@@ -1,4 +1,5 @@
-"""SQL adapter of the outcome store (``outcomes`` and ``outcome_history``)."""
+"""SQL adapter of the outcome store (``outcomes`` and ``outcome_history``; ``joined`` and
+``applications_without_outcome`` read ``recommendations`` too)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,15 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cde.adapters.db.tables import outcome_history, outcomes, recommendations
 from cde.adapters.db.writer import fit_record
 from cde.domain.outcomes import Outcome
 from cde.service.outcomes import (
+    FAILED,
+    JoinedOutcome,
     OutcomeChange,
     OutcomePage,
     SaveResult,
@@ -240,3 +243,73 @@ class SqlOutcomes:
                 .limit(limit)
             ).all()
         return OutcomePage([_stored(row) for row in rows], count)
+
+    def joined(self, tenant_id: str, *, page_size: int = 1000) -> Iterator[JoinedOutcome]:
+        """One query a page, each on its own connection: the tenant's next ``page_size``
+        outcomes after the last loan id seen (the primary key's order), each outer-joined
+        with the recommendation a correlated subquery picks (the tenant's answered records
+        of that loan, ``ix_recommendations_tenant_loan``, latest by created_at then id)."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        o = outcomes.c
+        candidate = recommendations.alias("candidate")
+        chosen = recommendations.alias("chosen")
+        c = candidate.c
+        # ``status != 'fail'``, not ``status IN ('success', 'processing')``: with two
+        # equalities ``ix_recommendations_tenant_status`` would look as good to SQLite's
+        # planner as the loan index, and it would scan all the tenant's records per outcome.
+        latest = (
+            select(c.id)
+            .where(c.tenant_id == o.tenant_id, c.loan_id == o.loan_id, c.status != FAILED)
+            .order_by(c.created_at.desc(), c.id.desc())
+            .limit(1)
+            .correlate(outcomes)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                o.loan_id,
+                o.bad,
+                o.kolektibilitas,
+                o.applied_at,
+                chosen.c.id,
+                chosen.c.created_at,
+                chosen.c.payload,
+            )
+            .select_from(
+                outcomes.outerjoin(
+                    chosen, (chosen.c.id == latest) & (chosen.c.tenant_id == tenant_id)
+                )
+            )
+            .where(o.tenant_id == tenant_id)
+            .order_by(o.loan_id)
+            .limit(page_size)
+        )
+        after: str | None = None
+        while True:
+            page = query if after is None else query.where(o.loan_id > after)
+            with self._engine.connect() as conn:
+                rows = conn.execute(page).all()
+            for row in rows:
+                yield JoinedOutcome(
+                    loan_id=row.loan_id,
+                    bad=bool(row.bad),
+                    kolektibilitas=row.kolektibilitas,
+                    applied_at=row.applied_at,
+                    record_id=row.id,
+                    record_created_at=row.created_at,
+                    record_payload=row.payload,
+                )
+            if len(rows) < page_size:
+                return
+            after = rows[-1].loan_id
+
+    def applications_without_outcome(self, tenant_id: str) -> int:
+        r, o = recommendations.c, outcomes.c
+        query = select(func.count(r.loan_id.distinct())).where(
+            r.tenant_id == tenant_id,
+            r.status != FAILED,
+            ~exists().where(o.tenant_id == tenant_id, o.loan_id == r.loan_id),
+        )
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())

@@ -140,16 +140,15 @@ class Band(_Strict):
 @dataclass(frozen=True, slots=True)
 class Lookup:
     """One feature's bins as scoring reads them: the numerical bounds for a bisection (or
-    the categories), the points of each bin, of the missing bin and of the best bin seen
-    in training."""
+    the categories), and for each bin (and the missing bin) its points and the points it
+    loses against the best bin seen in training, rounded to 4 digits (0: none lost)."""
 
     name: str
     numerical: bool
     uppers: tuple[float, ...]  # the bounded bins' exclusive upper bounds, ascending
-    points: tuple[float, ...]  # each bin's points (numerical: len(uppers) + 1)
-    categories: dict[str, float]  # categorical: category -> its bin's points
-    missing: float
-    best: float
+    bins: tuple[tuple[float, float], ...]  # (points, lost) of each bin (len(uppers) + 1)
+    categories: dict[str, tuple[float, float]]  # categorical: category -> its bin's
+    missing: tuple[float, float]
 
 
 class Scorecard(_Strict):
@@ -177,18 +176,24 @@ class Scorecard(_Strict):
             seen = [b.points for b in f.bins if b.count > 0]
             if f.missing.count > 0:
                 seen.append(f.missing.points)
-            categories = {
-                c: b.points for b in f.bins if b.categories is not None for c in b.categories
-            }
+            best = max(seen, default=f.missing.points)
+
+            def pair(points: float, best: float = best) -> tuple[float, float]:
+                return points, round(max(best, points) - points, 4)
+
             out.append(
                 Lookup(
                     name=f.name,
                     numerical=f.kind == "numerical",
                     uppers=tuple(b.upper for b in f.bins if b.upper is not None),
-                    points=tuple(b.points for b in f.bins),
-                    categories=categories,
-                    missing=f.missing.points,
-                    best=max(seen, default=f.missing.points),
+                    bins=tuple(pair(b.points) for b in f.bins),
+                    categories={
+                        c: pair(b.points)
+                        for b in f.bins
+                        if b.categories is not None
+                        for c in b.categories
+                    },
+                    missing=pair(f.missing.points),
                 )
             )
         return tuple(out)

@@ -74,12 +74,12 @@ def bin_of(feature: Feature, value: FeatureValue) -> Bin | MissingBin:
     return feature.missing
 
 
-def _points(lookup: Lookup, value: FeatureValue) -> float:
-    """The points of the bin ``value`` falls in: :func:`bin_of`, by bisection."""
+def _bin(lookup: Lookup, value: FeatureValue) -> tuple[float, float]:
+    """(points, points lost) of the bin ``value`` falls in: :func:`bin_of`, by bisection."""
     kind = type(value)
     if lookup.numerical:
         if kind is float or kind is int:  # not bool, not None, not a string
-            return lookup.points[bisect_right(lookup.uppers, cast(float, value))]
+            return lookup.bins[bisect_right(lookup.uppers, cast(float, value))]
         return lookup.missing
     if kind is str:
         return lookup.categories.get(cast(str, value), lookup.missing)
@@ -92,12 +92,10 @@ def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
     losses: list[tuple[float, str, FeatureValue]] = []
     for lookup in scorecard.lookups:
         value = features.get(lookup.name)
-        points = _points(lookup, value)
+        points, lost = _bin(lookup, value)
         total += points
-        if lookup.best > points:
-            lost = round(lookup.best - points, 4)
-            if lost > 0:
-                losses.append((-lost, lookup.name, value))
+        if lost > 0:
+            losses.append((-lost, lookup.name, value))
     losses.sort(key=_by_loss)
     total = round(total, 4)
     pd = scorecard.calibration.pd(total)

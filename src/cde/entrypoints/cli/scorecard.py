@@ -1,5 +1,9 @@
 """``cde scorecard train`` and ``cde scorecard show`` (the ``scorecard_app`` group).
 
+``train`` reads the applications (JSONL) and outcomes (CSV) from files, or with
+``--from-db`` the tenant's stored applications joined with its recorded outcomes
+(:mod:`cde.service.training_book` states the rules of the join).
+
 ``train`` needs the optional extra ``cde[train]`` (optbinning, scikit-learn); without it
 the command says so and exits 2. ``show`` needs nothing beyond cde.
 """
@@ -21,6 +25,7 @@ from cde.domain.scorecard.model import Scorecard, ScorecardError, load_scorecard
 from cde.entrypoints.cli._common import (
     PolicyOption,
     TodayOption,
+    _Admin,
     _policy,
     _read_input,
     _settings,
@@ -28,7 +33,10 @@ from cde.entrypoints.cli._common import (
     _usage,
     err,
 )
+from cde.entrypoints.cli.outcomes import _tenant_id
+from cde.policies import Policy
 from cde.scorecard import training
+from cde.service.training_book import StoredApplicationError
 
 __all__ = ["scorecard_app"]
 
@@ -95,28 +103,91 @@ def _report(card: dict[str, Any] | Scorecard) -> list[str]:
     return lines
 
 
+def _from_files(
+    applications: Path | None, outcomes: Path | None, tenant: str | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    if tenant is not None:
+        raise _usage("--tenant chooses whose stored data --from-db trains on: add --from-db")
+    if applications is None or outcomes is None:
+        raise _usage(
+            "give the APPLICATIONS file and --outcomes CSV, "
+            "or --from-db to train on the stored applications and outcomes"
+        )
+    return _applications(applications), _outcomes(outcomes)
+
+
+def _from_db(
+    applications: Path | None, outcomes: Path | None, tenant: str | None, policy: Policy
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The tenant's stored applications joined with its outcomes
+    (:mod:`cde.service.training_book`); prints where they came from."""
+    if applications is not None or outcomes is not None:
+        given = " and ".join(
+            what
+            for what, value in (("APPLICATIONS", applications), ("--outcomes", outcomes))
+            if value is not None
+        )
+        raise _usage(
+            f"--from-db reads the applications and outcomes from the database: "
+            f"{given} must not be given"
+        )
+    with _Admin() as c:
+        tenant_id = _tenant_id(c, tenant)
+        found = c.tenants.by_id(tenant_id)
+        name = found.name if found is not None else tenant_id
+        try:
+            book = c.outcomes.training_book(tenant_id, c.settings.zone, policy)
+        except StoredApplicationError as exc:
+            raise _usage(escape(str(exc))) from None
+    typer.echo(book.summary(name))
+    return book.applications, book.outcomes
+
+
 @scorecard_app.command("train")
 def scorecard_train(
-    applications: Annotated[
-        Path, typer.Argument(help="The applications, one Kocek JSON object a line (JSONL).")
-    ],
-    outcomes: Annotated[
-        Path,
-        typer.Option("--outcomes", help="CSV with a header: loan_id,bad[,applied_at]."),
-    ],
     output: Annotated[Path, typer.Option("--output", help="The scorecard file to write.")],
+    applications: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The applications, one Kocek JSON object a line (JSONL); not with --from-db."
+        ),
+    ] = None,
+    outcomes: Annotated[
+        Path | None,
+        typer.Option(
+            "--outcomes", help="CSV with a header: loan_id,bad[,applied_at]; not with --from-db."
+        ),
+    ] = None,
+    from_db: Annotated[
+        bool,
+        typer.Option(
+            "--from-db",
+            help="Train on the tenant's stored applications (the latest of each loan) joined "
+            "with its recorded outcomes, in the service's database.",
+        ),
+    ] = False,
+    tenant: Annotated[
+        str | None,
+        typer.Option(
+            "--tenant", help="With --from-db: the tenant's name (default: the default tenant)."
+        ),
+    ] = None,
     name: Annotated[str, typer.Option("--name", help="The scorecard's name.")] = "cde-scorecard",
     version: Annotated[str, typer.Option("--version", help="The scorecard's version.")] = "1",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
     policy: PolicyOption = None,
     today: TodayOption = None,
 ) -> None:
-    """Train a scorecard on outcomes and write it (JSON); print the report."""
+    """Train a scorecard on outcomes and write it (JSON); print the report. The data: the
+    APPLICATIONS file and the --outcomes CSV, or (--from-db) the tenant's stored
+    applications and outcomes."""
     settings = _settings()
     chosen = _policy(policy, settings)
     day = _today(today, settings)  # for outcomes without applied_at
-    apps = _applications(applications)
-    rows = _outcomes(outcomes)
+    if from_db:
+        apps, rows = _from_db(applications, outcomes, tenant, chosen)
+    else:
+        apps, rows = _from_files(applications, outcomes, tenant)
     started = time.perf_counter()
     try:
         card = training.train(
