@@ -9,9 +9,8 @@ order.
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
@@ -22,6 +21,7 @@ from cde.domain.application import InvalidApplicationError
 from cde.domain.engine import evaluate
 from cde.domain.text import Lang
 from cde.policies import Policy, attach_scorecard, default_policy, load_policy
+from cde.service.pool import run_in_order
 
 __all__ = ["BatchSummary", "evaluate_line", "run_batch"]
 
@@ -104,7 +104,8 @@ def _init_worker(
     _WORKER["lang"] = lang
 
 
-def _run_chunk(first: int, lines: list[bytes]) -> tuple[list[bytes], BatchSummary]:
+def _run_chunk(chunk: tuple[int, list[bytes], int]) -> tuple[list[bytes], BatchSummary]:
+    first, lines, _ = chunk
     summary = BatchSummary()
     policy, today, lang = _WORKER["policy"], _WORKER["today"], _WORKER["lang"]
     out = [
@@ -145,33 +146,21 @@ def run_batch(
     started = time.perf_counter()
     summary = BatchSummary()
 
-    def emit(lines: list[bytes], part: BatchSummary, consumed: int) -> None:
+    def emit(chunk: tuple[int, list[bytes], int], done: tuple[list[bytes], BatchSummary]) -> None:
+        lines, part = done
         sink.write(b"\n".join(lines) + b"\n")
         summary.add(part)
         if progress is not None:
-            progress(part.lines, consumed)
+            progress(part.lines, chunk[2])
 
-    if workers <= 1:
-        _init_worker(policy_file, scorecard_file, today, lang)
-        for first, lines, consumed in _chunks(source):
-            out, part = _run_chunk(first, lines)
-            emit(out, part, consumed)
-    else:
-        pending: deque[tuple[Future[tuple[list[bytes], BatchSummary]], int]] = deque()
-        limit = workers * 4
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            initializer=_init_worker,
-            initargs=(policy_file, scorecard_file, today, lang),
-        ) as pool:
-            for first, lines, consumed in _chunks(source):
-                pending.append((pool.submit(_run_chunk, first, lines), consumed))
-                while len(pending) >= limit:
-                    future, size = pending.popleft()
-                    emit(*future.result(), size)
-            while pending:
-                future, size = pending.popleft()
-                emit(*future.result(), size)
+    run_in_order(
+        _chunks(source),
+        _run_chunk,
+        emit,
+        workers=workers,
+        initializer=_init_worker,
+        initargs=(policy_file, scorecard_file, today, lang),
+    )
     sink.flush()
     summary.seconds = time.perf_counter() - started
     return summary

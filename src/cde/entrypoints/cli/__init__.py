@@ -9,6 +9,7 @@ This package builds the root typer ``app`` and registers every command; they liv
 - ``serve.py``: ``cde serve`` and ``cde worker``;
 - ``admin.py``: ``cde service``, ``cde tenant``, ``cde audit`` and ``cde purge``;
 - ``outcomes.py``: ``cde outcomes`` (loan outcomes in, for the scorecard);
+- ``portfolio.py``: ``cde backtest`` and ``cde simulate`` (a loan book replayed);
 - ``policy.py``: ``cde policy`` and ``cde version``;
 - ``schedule.py``: ``cde schedule``;
 - ``scorecard.py``: ``cde scorecard train`` and ``cde scorecard show``;
@@ -29,6 +30,7 @@ from cde.entrypoints.cli.admin import audit_app, purge_command, service_app, ten
 from cde.entrypoints.cli.evaluate import batch_command, evaluate_command
 from cde.entrypoints.cli.outcomes import outcomes_app
 from cde.entrypoints.cli.policy import policy_app, version_command
+from cde.entrypoints.cli.portfolio import backtest_command, simulate_command
 from cde.entrypoints.cli.schedule import schedule_command
 from cde.entrypoints.cli.scorecard import scorecard_app
 from cde.entrypoints.cli.serve import serve_command, worker_command
@@ -55,6 +57,8 @@ app.add_typer(outcomes_app, name="outcomes")
 app.command("schedule", help="Print the amortisation schedule of a loan.")(schedule_command)
 app.command("evaluate")(evaluate_command)
 app.command("batch")(batch_command)
+app.command("backtest")(backtest_command)
+app.command("simulate")(simulate_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.command("purge")(purge_command)
