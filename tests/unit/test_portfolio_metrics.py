@@ -31,6 +31,7 @@ from cde.portfolio.metrics import (
     psi_noise,
     psi_of,
     rate_of,
+    roc_points,
     wilson,
 )
 
@@ -538,3 +539,29 @@ def test_the_module_imports_only_the_standard_library() -> None:
         "statistics",
         "typing",
     }
+
+
+def test_roc_points_match_scikit_learn_and_a_hand_worked_case() -> None:
+    # risk 0.9 bad, 0.8 good, 0.8 bad, 0.1 good: cut-offs 0.9 → (0, ½), 0.8 (the tie moves
+    # together) → (½, 1), 0.1 → (1, 1)
+    assert roc_points([0.9, 0.8, 0.8, 0.1], [1, 0, 1, 0]) == [
+        (0.0, 0.0),
+        (0.0, 0.5),
+        (0.5, 1.0),
+        (1.0, 1.0),
+    ]
+    assert roc_points([0.5, 0.4], [1, 1]) == []
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = random.Random(7)
+    bad = [rng.random() < 0.3 for _ in range(300)]
+    risk = [rng.randint(0, 20) + (3 if b else 0) for b in bad]
+    ys = [int(b) for b in bad]
+    fpr, tpr, _ = metrics.roc_curve(ys, risk, drop_intermediate=False)
+    ours = roc_points([float(x) for x in risk], ys, max_points=10_000)
+    assert [x for point in ours for x in point] == pytest.approx(
+        [x for point in zip(fpr.tolist(), tpr.tolist(), strict=True) for x in point]
+    )
+    thin = roc_points([float(x) for x in risk], ys, max_points=5)
+    assert len(thin) == 5
+    assert thin[0] == (0.0, 0.0)
+    assert thin[-1] == (1.0, 1.0)

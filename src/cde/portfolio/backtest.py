@@ -12,6 +12,7 @@ the outcomes (``loan_id`` → bad 0/1) and builds the report as JSON-ready data:
 - ``by_grade``, ``by_score_band`` (tens of points), ``by_pd_band`` (the scorecard's bands):
   count and bad rate of each;
 - ``calibration``: with a scorecard, the PD against the observed bad rate by decile;
+- ``roc``: the ROC curve of the score (and the PD), at most 101 points, for a plot;
 - ``fairness``: by gender and by age band, the applicants, the approval rate, the mean
   recommended plafon of the approved, the bad rate, and the adverse-impact ratio (under
   0.8 flagged). Gender is never scored: this shows whether the policy still treats the
@@ -42,9 +43,10 @@ from cde.portfolio.metrics import (
     gini,
     ks,
     rate_of,
+    roc_points,
 )
 
-__all__ = ["AGE_BANDS", "OUTCOMES", "age_band", "backtest", "ranking", "rate_dict"]
+__all__ = ["AGE_BANDS", "OUTCOMES", "age_band", "backtest", "fairness", "ranking", "rate_dict"]
 
 OUTCOMES = ("approve", "approve_with_conditions", "decline")
 # (label, lowest age): an age falls in the last band whose lowest age it reaches
@@ -137,6 +139,23 @@ def _fairness(
     return [out[g] for g in groups]
 
 
+def fairness(
+    evaluated: Sequence[Replayed], bads: Mapping[str, int]
+) -> dict[str, list[dict[str, Any]]]:
+    """The ``fairness`` section (the backtest's, and the stability report's over live
+    traffic): by gender and by age band, each group's applicants, approval rate, mean
+    recommended plafon of the approved, bad rate (of its loans in ``bads``) and
+    adverse-impact ratio, ``flagged`` under :data:`ADVERSE_IMPACT_FLAG`."""
+    return {
+        "gender": _fairness(
+            evaluated, bads, lambda r: GENDERS.get(r.gender or "", UNKNOWN), list(GENDERS.values())
+        ),
+        "age": _fairness(
+            evaluated, bads, lambda r: age_band(r.age), [name for name, _ in AGE_BANDS]
+        ),
+    }
+
+
 def backtest(replayed: Sequence[Replayed], bads: Mapping[str, int]) -> dict[str, Any]:
     """The report of the module's docstring, as JSON-ready data."""
     evaluated = [r for r in replayed if r.outcome is not None]
@@ -146,7 +165,8 @@ def backtest(replayed: Sequence[Replayed], bads: Mapping[str, int]) -> dict[str,
     declined = [(r, b) for r, b in known if not r.approved]
     bad = [b for _, b in known]
     warnings: list[str] = []
-    score = ranking([-float(r.score) for r, _ in known], bad)
+    score_risk = [-float(r.score) for r, _ in known]
+    score = ranking(score_risk, bad)
     report: dict[str, Any] = {
         "book": {
             "applications": len(replayed),
@@ -163,6 +183,7 @@ def backtest(replayed: Sequence[Replayed], bads: Mapping[str, int]) -> dict[str,
             "total_plafon": sum(r.plafon for r in evaluated),
         },
         "ranking": {"score": score},
+        "roc": {"score": roc_points(score_risk, bad)},
         "by_grade": _grouped(known, lambda r: r.grade, "ABCDE"),
         "by_score_band": _grouped(
             known, _score_band, [f"{x}-{x + 9}" for x in range(0, 90, 10)] + ["90-100"]
@@ -173,6 +194,7 @@ def backtest(replayed: Sequence[Replayed], bads: Mapping[str, int]) -> dict[str,
         pds = [r.pd for r, _ in scored if r.pd is not None]
         pd_bad = [b for _, b in scored]
         report["ranking"]["pd"] = {**ranking(pds, pd_bad), "brier": brier(pds, pd_bad)}
+        report["roc"]["pd"] = roc_points(pds, pd_bad)
         report["by_pd_band"] = _grouped(scored, lambda r: r.band or UNKNOWN, "ABCDE")
         report["calibration"] = [
             {
@@ -184,14 +206,7 @@ def backtest(replayed: Sequence[Replayed], bads: Mapping[str, int]) -> dict[str,
             }
             for c in calibration(pds, pd_bad)
         ]
-    report["fairness"] = {
-        "gender": _fairness(
-            evaluated, bads, lambda r: GENDERS.get(r.gender or "", UNKNOWN), list(GENDERS.values())
-        ),
-        "age": _fairness(
-            evaluated, bads, lambda r: age_band(r.age), [name for name, _ in AGE_BANDS]
-        ),
-    }
+    report["fairness"] = fairness(evaluated, bads)
     if len(known) < SMALL_GROUP:
         warnings.append(
             f"only {len(known)} loans have an outcome: the ranking and the bad rates are noise"

@@ -48,6 +48,7 @@ __all__ = [
     "psi_noise",
     "psi_of",
     "rate_of",
+    "roc_points",
     "wilson",
 ]
 
@@ -231,6 +232,35 @@ def ks(risk: Sequence[float], bad: Sequence[int]) -> float | None:
             i += 1
         best = max(best, abs(seen_bad / m - seen_good / n))
     return best
+
+
+def roc_points(
+    risk: Sequence[float], bad: Sequence[int], max_points: int = 101
+) -> list[tuple[float, float]]:
+    """The ROC curve: ``(false positive rate, true positive rate)`` as the cut-off on risk
+    falls from the highest value to the lowest, one point per distinct risk value (ties
+    move together), from (0, 0) to (1, 1); thinned to at most ``max_points`` evenly spaced
+    points (the first and the last always kept) for a plot. Empty when there are no bads
+    or no goods."""
+    bads, goods = _split(risk, bad)
+    m, n = len(bads), len(goods)
+    if m == 0 or n == 0:
+        return []
+    order = sorted(zip(risk, bad, strict=True), key=lambda pair: -pair[0])
+    points = [(0.0, 0.0)]
+    tp = fp = 0
+    i = 0
+    while i < len(order):
+        value = order[i][0]
+        while i < len(order) and order[i][0] == value:
+            tp += order[i][1]
+            fp += 1 - order[i][1]
+            i += 1
+        points.append((fp / n, tp / m))
+    if len(points) > max_points >= 2:
+        step = (len(points) - 1) / (max_points - 1)
+        points = [points[round(k * step)] for k in range(max_points)]
+    return points
 
 
 # --- calibration: Brier, rates, bins --------------------------------------------------------

@@ -17,6 +17,7 @@ from cde.entrypoints.cli._common import (
     PolicyOption,
     ScorecardOption,
     TodayOption,
+    _Admin,
     _lang,
     _policy,
     _policy_file,
@@ -27,13 +28,16 @@ from cde.entrypoints.cli._common import (
     _usage,
     err,
 )
+from cde.entrypoints.cli.outcomes import _tenant_id
 from cde.policies import Policy
 from cde.portfolio.backtest import backtest
 from cde.portfolio.book import Replayed
+from cde.portfolio.html import backtest_html, simulate_html
 from cde.portfolio.simulate import simulate
 from cde.portfolio.text import backtest_text, simulate_text
 from cde.service.outcomes import OutcomeBodyError, parse_csv, parse_lines
 from cde.service.replay import Book, BookError, read_book, replay
+from cde.service.training_book import StoredApplicationError
 from cde.settings import Settings
 
 __all__ = ["backtest_command", "simulate_command"]
@@ -46,7 +50,9 @@ OutcomesOption = Annotated[
         "[,applied_at]) or JSON lines, as `cde outcomes import` reads them.",
     ),
 ]
-FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="text, json or html (one self-contained file).")
+]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report here (default: stdout).")
 ]
@@ -122,8 +128,8 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _format(value: str) -> str:
-    if value not in ("text", "json"):
-        raise _usage(f"--format must be text or json, not {value!r}")
+    if value not in ("text", "json", "html"):
+        raise _usage(f"--format must be text, json or html, not {value!r}")
     return value
 
 
@@ -140,9 +146,43 @@ def _named(chosen: Policy) -> dict[str, Any]:
     }
 
 
+def _book_from_db(tenant: str | None, policy: Policy) -> Book:
+    """The tenant's stored applications (the latest answered of each loan) joined with its
+    outcomes, as ``cde scorecard train --from-db`` reads them; each on its applied_at."""
+    with _Admin() as c:
+        tenant_id = _tenant_id(c, tenant)
+        try:
+            book = c.outcomes.training_book(tenant_id, c.settings.zone, policy)
+        except StoredApplicationError as exc:
+            raise _usage(str(exc)) from None
+    err.print(book.summary(tenant or "default"), highlight=False)
+    return Book(
+        items=[
+            (app, row["applied_at"])
+            for app, row in zip(book.applications, book.outcomes, strict=True)
+        ],
+        bads={row["loan_id"]: int(row["bad"]) for row in book.outcomes},
+        days_from_outcomes=len(book.outcomes),
+    )
+
+
 def backtest_command(
-    applications: Annotated[str, typer.Argument(help="The applications (JSON lines), or -.")],
+    applications: Annotated[
+        str | None,
+        typer.Argument(help="The applications (JSON lines), or -; not with --from-db."),
+    ] = None,
     outcomes: OutcomesOption = None,
+    from_db: Annotated[
+        bool,
+        typer.Option(
+            "--from-db",
+            help="Replay the tenant's stored applications (the latest of each loan) that have "
+            "a recorded outcome, from the service's database.",
+        ),
+    ] = False,
+    tenant: Annotated[
+        str | None, typer.Option("--tenant", help="With --from-db: the tenant's name.")
+    ] = None,
     policy: PolicyOption = None,
     scorecard: ScorecardOption = None,
     today: TodayOption = None,
@@ -155,12 +195,20 @@ def backtest_command(
     and bad rates, how well the score (and the PD) ranks, calibration, fairness."""
     language: Lang = _lang(lang)
     fmt = _format(output_format)
-    if outcomes is None:
-        raise _usage("a backtest needs the outcomes: --outcomes FILE")
+    if from_db and (applications is not None or outcomes is not None):
+        raise _usage("--from-db reads the book from the database: give no file with it")
+    if not from_db and (applications is None or outcomes is None):
+        raise _usage("a backtest needs the applications and --outcomes FILE (or --from-db)")
+    if tenant is not None and not from_db:
+        raise _usage("--tenant chooses whose stored book --from-db replays: add --from-db")
     settings = _settings()
     chosen = _policy(policy, settings, scorecard)  # a bad policy or scorecard: exit 2 now
     named = _named(chosen)
-    book = _book(applications, outcomes, chosen, settings, today)
+    if from_db:
+        book = _book_from_db(tenant, chosen)
+    else:
+        assert applications is not None
+        book = _book(applications, outcomes, chosen, settings, today)
     replayed = _replay(
         book,
         _policy_file(policy, settings),
@@ -178,7 +226,8 @@ def backtest_command(
     title = f"{named['name']} {named['version']}" + (
         f" + scorecard {named['scorecard']}" if named["scorecard"] else ""
     )
-    _write(_json(report) if fmt == "json" else backtest_text(report, language, title), output)
+    render = {"json": lambda: _json(report), "html": lambda: backtest_html(report, language, title)}
+    _write(render.get(fmt, lambda: backtest_text(report, language, title))(), output)
 
 
 def simulate_command(
@@ -226,4 +275,5 @@ def simulate_command(
     title = (
         f"{named_old['name']} {named_old['version']} → {named_new['name']} {named_new['version']}"
     )
-    _write(_json(report) if fmt == "json" else simulate_text(report, language, title), output)
+    render = {"json": lambda: _json(report), "html": lambda: simulate_html(report, language, title)}
+    _write(render.get(fmt, lambda: simulate_text(report, language, title))(), output)

@@ -1,0 +1,138 @@
+"""Small SVG charts for the HTML reports: drawn here, inline, so that a report opens with
+no network and no script. Every chart is a string of SVG; the caller marks it safe."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+__all__ = ["bars", "grouped_bars", "line"]
+
+W, H = 560, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 40
+
+
+def _frame(body: list[str], title: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
+        f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _axes(body: list[str], y_max: float, y_label: str, percent: bool) -> None:
+    x0, y0, x1, y1 = LEFT, H - BOTTOM, W - RIGHT, TOP
+    body.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#444"/>')
+    body.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#444"/>')
+    for k in range(5):
+        value = y_max * k / 4
+        y = y0 - (y0 - y1) * k / 4
+        text = f"{value * 100:.0f}%" if percent else f"{value:.0f}"
+        body.append(f'<line x1="{x0 - 4}" y1="{y:.1f}" x2="{x0}" y2="{y:.1f}" stroke="#444"/>')
+        body.append(
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{text}</text>'
+        )
+    body.append(
+        f'<text x="12" y="{(y0 + y1) / 2:.0f}" font-size="10" '
+        f'transform="rotate(-90 12 {(y0 + y1) / 2:.0f})" text-anchor="middle">'
+        f"{escape(y_label)}</text>"
+    )
+
+
+def bars(labels: Sequence[str], values: Sequence[float | None], title: str, y_label: str) -> str:
+    """One bar per label (a rate 0–1; None: no bar, marked "—")."""
+    body: list[str] = []
+    top = max([v for v in values if v is not None] + [0.01])
+    _axes(body, top, y_label, percent=True)
+    slot = (W - LEFT - RIGHT) / max(len(labels), 1)
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        x = LEFT + slot * i
+        if value is None:
+            body.append(
+                f'<text x="{x + slot / 2:.1f}" y="{H - BOTTOM - 4}" font-size="10" '
+                'text-anchor="middle">—</text>'
+            )
+        else:
+            h = (H - BOTTOM - TOP) * value / top
+            body.append(
+                f'<rect x="{x + slot * 0.15:.1f}" y="{H - BOTTOM - h:.1f}" '
+                f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="#2b6cb0"/>'
+            )
+        body.append(
+            f'<text x="{x + slot / 2:.1f}" y="{H - BOTTOM + 14}" font-size="10" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    return _frame(body, title)
+
+
+def grouped_bars(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[float]]],
+    title: str,
+    y_label: str,
+) -> str:
+    """Bars side by side per label: ``series`` is ``(name, colour, values)`` (counts)."""
+    body: list[str] = []
+    top = max([v for _, _, values in series for v in values] + [1.0])
+    _axes(body, top, y_label, percent=False)
+    slot = (W - LEFT - RIGHT) / max(len(labels), 1)
+    width = slot * 0.8 / max(len(series), 1)
+    for i, label in enumerate(labels):
+        x = LEFT + slot * i + slot * 0.1
+        for j, (_, colour, values) in enumerate(series):
+            h = (H - BOTTOM - TOP) * values[i] / top
+            body.append(
+                f'<rect x="{x + width * j:.1f}" y="{H - BOTTOM - h:.1f}" width="{width:.1f}" '
+                f'height="{h:.1f}" fill="{colour}"/>'
+            )
+        body.append(
+            f'<text x="{LEFT + slot * i + slot / 2:.1f}" y="{H - BOTTOM + 14}" font-size="10" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    for j, (name, colour, _) in enumerate(series):
+        body.append(
+            f'<rect x="{W - 150}" y="{TOP + 14 * j}" width="10" height="10" fill="{colour}"/>'
+        )
+        body.append(
+            f'<text x="{W - 136}" y="{TOP + 9 + 14 * j}" font-size="10">{escape(name)}</text>'
+        )
+    return _frame(body, title)
+
+
+def line(
+    series: Sequence[tuple[str, str, Sequence[tuple[float, float]]]],
+    title: str,
+    x_label: str,
+    y_label: str,
+    diagonal: bool = False,
+) -> str:
+    """Lines on a unit square (a ROC curve): ``series`` is ``(name, colour, points)``."""
+    body: list[str] = []
+    _axes(body, 1.0, y_label, percent=True)
+    x0, y0, x1, y1 = LEFT, H - BOTTOM, W - RIGHT, TOP
+
+    def at(p: tuple[float, float]) -> str:
+        return f"{x0 + (x1 - x0) * p[0]:.1f},{y0 - (y0 - y1) * p[1]:.1f}"
+
+    if diagonal:
+        body.append(
+            f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="#aaa" stroke-dasharray="4"/>'
+        )
+    for j, (name, colour, points) in enumerate(series):
+        if points:
+            body.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+                f'points="{" ".join(at(p) for p in points)}"/>'
+            )
+        body.append(
+            f'<rect x="{W - 150}" y="{y0 - 40 + 14 * j}" width="10" height="10" fill="{colour}"/>'
+        )
+        body.append(
+            f'<text x="{W - 136}" y="{y0 - 31 + 14 * j}" font-size="10">{escape(name)}</text>'
+        )
+    body.append(
+        f'<text x="{(x0 + x1) / 2:.0f}" y="{H - 8}" font-size="10" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
+    )
+    return _frame(body, title)
