@@ -9,13 +9,14 @@ from html import escape
 __all__ = ["bars", "grouped_bars", "line"]
 
 W, H = 560, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 30, 40
 
 
 def _frame(body: list[str], title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
         f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>'
+        f'<text x="{LEFT}" y="16" font-size="13" font-weight="600">{escape(title)}</text>'
         + "".join(body)
         + "</svg>"
     )

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from cde.domain.application import read_identifier
+from cde.domain.numbers import ParseError
 from cde.domain.outcomes import InvalidOutcomeError, read_outcome
 from cde.errors import InvalidInputError
 from cde.policies import Policy, attach_scorecard, default_policy, load_policy
@@ -88,16 +90,25 @@ def read_book(
             raw = orjson.loads(raw_line)
         except orjson.JSONDecodeError:
             raw = None
-        loan = raw.get("loan_id") if isinstance(raw, dict) else None
-        if isinstance(loan, str):
+        loan = _loan_id(raw)
+        if loan is not None:
             seen.add(loan)
-        items.append((raw, days.get(loan, today) if isinstance(loan, str) else today))
+        items.append((raw, days.get(loan, today) if loan is not None else today))
     return Book(
         items=items,
         bads=bads,
         days_from_outcomes=sum(1 for _, d in items if d is not today),
         outcomes_without_application=sorted(set(bads) - seen),
     )
+
+
+def _loan_id(raw: Any) -> str | None:
+    """The application's loan id as the engine and the outcomes read it (a number or a
+    padded text is the same id), or None."""
+    try:
+        return read_identifier(raw.get("loan_id")) if isinstance(raw, dict) else None
+    except ParseError:
+        return None
 
 
 def _init(policy_file: str | None, scorecard_file: str | None) -> None:
