@@ -1,0 +1,19 @@
+"""``benchmarks/bench_backtest.py --quick`` works and prints its figures."""
+
+from __future__ import annotations
+
+import re
+
+from test_bench_smoke import run_quick
+
+
+def test_quick_backtest_benchmark_prints_its_figures() -> None:
+    out = run_quick("bench_backtest.py", timeout=240)
+    batch = re.search(r"cde batch:\s+([\d.]+) s", out)
+    backtest = re.search(r"cde backtest:\s+([\d.]+) s", out)
+    ratio = re.search(r"ratio backtest / batch: ([\d.]+)", out)
+    assert batch is not None, out
+    assert backtest is not None, out
+    assert ratio is not None, out
+    shown = float(ratio.group(1))
+    assert abs(float(backtest.group(1)) / float(batch.group(1)) - shown) < 0.02
