@@ -36,8 +36,10 @@ from cde.domain.outcomes import Outcome
 from cde.domain.text import Lang
 from cde.service.audit import GENESIS, AuditEntry, StoredEntry, entry_hash
 from cde.service.batches import Batch, BatchProgress, Item, ItemResult
+from cde.service.challenger import ChallengerResult, Shadowed
 from cde.service.idempotency import Reservation
 from cde.service.instructions import Instructions
+from cde.service.monitoring import DecisionRow
 from cde.service.narrators import Narration, ProviderError
 from cde.service.outcomes import (
     FAILED,
@@ -48,6 +50,7 @@ from cde.service.outcomes import (
     SaveStatus,
     StoredOutcome,
 )
+from cde.service.policy_versions import PolicyVersion
 from cde.service.ports import (
     Caller,
     Page,
@@ -62,11 +65,14 @@ __all__ = [
     "DEFAULT_TENANT_ID",
     "FakeAuditLog",
     "FakeBatches",
+    "FakeChallengerResults",
     "FakeChat",
     "FakeIdempotencyStore",
     "FakeJobQueue",
+    "FakeMonitoring",
     "FakeNarrator",
     "FakeOutcomes",
+    "FakePolicyVersions",
     "FakeRateLimiter",
     "FakeRecommendations",
     "FakeServiceSettings",
@@ -761,6 +767,164 @@ class FakeOutcomes:
         return len(set(self._latest_records(tenant_id)) - labelled)
 
 
+# --- monitoring -----------------------------------------------------------------------------
+
+
+class FakeMonitoring:
+    """:class:`cde.service.monitoring.MonitoringStore` in memory: the records of its
+    :class:`FakeOutcomes`' recommendations, each with the outcome it holds."""
+
+    def __init__(self, outcomes: FakeOutcomes | None = None) -> None:
+        self.outcomes = outcomes if outcomes is not None else FakeOutcomes()
+
+    def decisions(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[DecisionRow]:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        records = sorted(
+            (
+                r
+                for r in self.outcomes.recommendations.all()
+                if r.tenant_id == tenant_id
+                and r.status != FAILED
+                and (start is None or r.created_at >= start)
+                and (end is None or r.created_at < end)
+            ),
+            key=lambda r: (r.created_at, r.id),
+        )
+        for r in records:
+            outcome = self.outcomes.get(tenant_id, r.loan_id)
+            yield DecisionRow(
+                record_id=r.id,
+                created_at=r.created_at,
+                loan_id=r.loan_id,
+                payload=r.payload,
+                result=r.result,
+                bad=outcome.bad if outcome is not None else None,
+                kolektibilitas=outcome.kolektibilitas if outcome is not None else None,
+            )
+
+
+# --- policy versions -------------------------------------------------------------------------
+
+
+class FakePolicyVersions:
+    """Policy versions in a dict; unique (tenant, name, version) and one active version per
+    tenant, as the table's constraints make them."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, PolicyVersion] = {}
+        self.active_reads = 0  # how often the active version was looked up
+        self._lock = threading.Lock()
+
+    def add(self, version: PolicyVersion) -> bool:
+        with self._lock:
+            key = (version.tenant_id, version.name, version.version)
+            if version.id in self.rows or any(
+                (v.tenant_id, v.name, v.version) == key for v in self.rows.values()
+            ):
+                return False
+            self.rows[version.id] = version
+            return True
+
+    def get(self, version_id: str) -> PolicyVersion | None:
+        return self.rows.get(version_id)
+
+    def of_tenant(self, tenant_id: str) -> list[PolicyVersion]:
+        found = [v for v in self.rows.values() if v.tenant_id == tenant_id]
+        return sorted(found, key=lambda v: (v.created_at, v.id))
+
+    def active_id(self, tenant_id: str) -> str | None:
+        self.active_reads += 1
+        for v in self.rows.values():
+            if v.tenant_id == tenant_id and v.status == "active":
+                return v.id
+        return None
+
+    def update(self, changes: list[tuple[PolicyVersion, str]]) -> bool:
+        with self._lock:
+            after = dict(self.rows)
+            for version, expected in changes:
+                stored = after.get(version.id)
+                if stored is None or stored.status != expected:
+                    return False
+                after[version.id] = dataclasses.replace(
+                    version,
+                    tenant_id=stored.tenant_id,
+                    name=stored.name,
+                    version=stored.version,
+                    format=stored.format,
+                    text=stored.text,
+                    sha256=stored.sha256,
+                    created_by=stored.created_by,
+                    created_at=stored.created_at,
+                )
+            active = Counter(v.tenant_id for v in after.values() if v.status == "active")
+            if any(n > 1 for n in active.values()):
+                return False
+            self.rows = after
+            return True
+
+
+# --- challenger results ---------------------------------------------------------------------
+
+
+class FakeChallengerResults:
+    """:class:`cde.service.challenger.ChallengerStore` in memory; ``between`` reads the
+    outcomes of its :class:`FakeOutcomes`."""
+
+    def __init__(self, outcomes: FakeOutcomes | None = None) -> None:
+        self.outcomes = outcomes if outcomes is not None else FakeOutcomes()
+        self._lock = threading.RLock()
+        self._rows: dict[str, ChallengerResult] = {}
+
+    def add(self, result: ChallengerResult) -> bool:
+        # through JSON, as the database keeps the decisions
+        stored = dataclasses.replace(
+            result,
+            champion=orjson.loads(orjson.dumps(result.champion)),
+            challenger=orjson.loads(orjson.dumps(result.challenger)),
+        )
+        with self._lock:
+            if result.recommendation_id in self._rows:
+                return False
+            self._rows[result.recommendation_id] = stored
+            return True
+
+    def between(
+        self, tenant_id: str, start: datetime | None, end: datetime | None
+    ) -> list[Shadowed]:
+        with self._lock:
+            rows = sorted(
+                (
+                    r
+                    for r in self._rows.values()
+                    if r.tenant_id == tenant_id
+                    and (start is None or r.decided_at >= start)
+                    and (end is None or r.decided_at < end)
+                ),
+                key=lambda r: (r.decided_at, r.recommendation_id),
+            )
+        found = []
+        for r in rows:
+            outcome = self.outcomes.get(tenant_id, r.loan_id)
+            found.append(Shadowed(r, outcome.bad if outcome is not None else None))
+        return found
+
+    def purge(self, before: datetime) -> int:
+        with self._lock:
+            old = [k for k, r in self._rows.items() if r.decided_at < before]
+            for k in old:
+                del self._rows[k]
+        return len(old)
+
+
 # --- jobs -----------------------------------------------------------------------------------
 
 
@@ -899,6 +1063,9 @@ class FakeStores:
     audit: FakeAuditLog
     rate_limiter: FakeRateLimiter
     jobs: FakeJobQueue
+    challenger_results: FakeChallengerResults
+    monitoring: FakeMonitoring
+    policy_versions: FakePolicyVersions = field(default_factory=FakePolicyVersions)
 
     @classmethod
     def new(
@@ -910,17 +1077,20 @@ class FakeStores:
     ) -> FakeStores:
         tenants = FakeTenants(now=clock())
         recommendations = FakeRecommendations(tenants)
+        outcomes = FakeOutcomes(recommendations)
         return cls(
             tenants=tenants,
             recommendations=recommendations,
             batches=FakeBatches(recommendations),
-            outcomes=FakeOutcomes(recommendations),
+            outcomes=outcomes,
             idempotency=FakeIdempotencyStore(),
             service_settings=FakeServiceSettings(),
             tokens=FakeTokenStore(),
             audit=FakeAuditLog(),
             rate_limiter=FakeRateLimiter(per_minute, burst, lambda: clock().timestamp()),
             jobs=FakeJobQueue(),
+            challenger_results=FakeChallengerResults(outcomes),
+            monitoring=FakeMonitoring(outcomes),
         )
 
     def adapters(self) -> dict[str, Any]:
@@ -936,6 +1106,9 @@ class FakeStores:
             "audit": self.audit,
             "rate_limiter": self.rate_limiter,
             "jobs": self.jobs,
+            "challenger_results": self.challenger_results,
+            "monitoring_store": self.monitoring,
+            "policy_version_store": self.policy_versions,
         }
 
 
@@ -944,10 +1117,13 @@ if TYPE_CHECKING:  # mypy holds each fake to its port
     def _conforms(clock: Callable[[], datetime]) -> None:
         from cde.service.audit import AuditLog
         from cde.service.batches import BatchStore
+        from cde.service.challenger import ChallengerStore
         from cde.service.idempotency import IdempotencyStore
         from cde.service.jobs import JobQueue
+        from cde.service.monitoring import MonitoringStore
         from cde.service.narrators import ChatModel, Narrator
         from cde.service.outcomes import OutcomeStore
+        from cde.service.policy_versions import PolicyVersionStore
         from cde.service.ports import (
             RateLimiter,
             RecommendationRepository,
@@ -967,5 +1143,8 @@ if TYPE_CHECKING:  # mypy holds each fake to its port
         _audit: AuditLog = stores.audit
         _limiter: RateLimiter = stores.rate_limiter
         _jobs: JobQueue = stores.jobs
+        _challenger: ChallengerStore = stores.challenger_results
+        _policy_versions: PolicyVersionStore = stores.policy_versions
+        _monitoring: MonitoringStore = stores.monitoring
         _chat: ChatModel = FakeChat()
         _narrator: Narrator = FakeNarrator()

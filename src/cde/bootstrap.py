@@ -17,9 +17,12 @@ from uuid6 import uuid7
 from cde import __version__
 from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
+from cde.adapters.db.challenger import SqlChallengerResults
 from cde.adapters.db.engine import create_db_engine, migrate, schema_lock
 from cde.adapters.db.idempotency import SqlIdempotency
+from cde.adapters.db.monitoring import SqlMonitoring
 from cde.adapters.db.outcomes import SqlOutcomes
+from cde.adapters.db.policy_versions import SqlPolicyVersions
 from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.adapters.db.repository import (
     SqlRecommendations,
@@ -33,17 +36,27 @@ from cde.adapters.jobs.embedded import EmbeddedQueue, EmbeddedWorker
 from cde.adapters.jobs.procrastinate_queue import ProcrastinateQueue, run_worker
 from cde.adapters.jwt_verifier import JwtVerifier
 from cde.adapters.llm import OpenAIChat
-from cde.observability.metrics import observe_job, observe_narrative, observe_result
-from cde.policies import Policy, attach_scorecard, default_policy, load_policy
+from cde.domain.scorecard.model import ScorecardError
+from cde.observability.metrics import (
+    observe_challenger,
+    observe_job,
+    observe_narrative,
+    observe_result,
+    observe_stability,
+)
+from cde.policies import Policy, PolicyError, attach_scorecard, default_policy, load_policy
 from cde.service.audit import AuditLog
 from cde.service.auth import Authenticator, ClaimNames
 from cde.service.batches import BatchService, BatchStore
+from cde.service.challenger import ChallengerService, ChallengerStore
 from cde.service.idempotency import Idempotency, IdempotencyStore
 from cde.service.instructions import Instructions, default_instructions, load_instruction_file
-from cde.service.jobs import BATCH_CHUNK, NARRATE, JobQueue
+from cde.service.jobs import BATCH_CHUNK, CHALLENGER, NARRATE, JobQueue
+from cde.service.monitoring import Monitoring, MonitoringStore
 from cde.service.narrative_jobs import NarrationService
 from cde.service.narrators import ChatModel, LlmNarrator, Narrator, RulesNarrator
 from cde.service.outcomes import OutcomeService, OutcomeStore
+from cde.service.policy_versions import PolicyVersions, PolicyVersionStore, TenantPolicies
 from cde.service.ports import (
     Clock,
     RateLimiter,
@@ -99,6 +112,12 @@ class Container:
     outcomes: OutcomeService
     narration: NarrationService
     submissions: Submissions
+    challenger: ChallengerService
+    monitoring: Monitoring
+    # Stored policy versions per tenant (``cde policy submit|approve|activate|…``) and the
+    # policy that decides each tenant's applications (its active version, else ``policy``).
+    policy_versions: PolicyVersions
+    tenant_policies: TenantPolicies
     # Concrete: the worker threads of the embedded queue (only that queue has them in
     # process); the HTTP layer's /ready says whether they run here.
     worker: EmbeddedWorker | None = None
@@ -116,6 +135,8 @@ class Container:
                 self.narration.run(
                     str(args["record_id"]), str(instructions) if instructions else None
                 )
+            elif kind == CHALLENGER:
+                self.challenger.run(str(args["record_id"]))
             else:
                 raise ValueError(f"unknown job kind {kind!r}")
             outcome = "succeeded"
@@ -201,6 +222,20 @@ def _jwt(settings: Settings) -> JwtVerifier | None:
     )
 
 
+def _challenger_policy(settings: Settings) -> Policy | None:
+    """The challenger (``CDE_CHALLENGER_POLICY``, scoring with ``CDE_CHALLENGER_SCORECARD``
+    when set), or None; a file that cannot be used refuses the start, naming the setting."""
+    if settings.challenger_policy is None:
+        return None
+    try:
+        policy = load_policy(settings.challenger_policy)
+        return attach_scorecard(policy, settings.challenger_scorecard)
+    except PolicyError as exc:
+        raise PolicyError(f"{exc.source} (CDE_CHALLENGER_POLICY)", exc.problems) from None
+    except ScorecardError as exc:
+        raise ScorecardError(f"{exc.source} (CDE_CHALLENGER_SCORECARD)", exc.problems) from None
+
+
 def _lease_seconds(settings: Settings) -> float:
     """A job's lease outlasts the longest narrative: two attempts, each with its retries."""
     if settings.narrator != "llm":
@@ -248,6 +283,9 @@ def bootstrap(
     idempotency_store: IdempotencyStore | None = None,
     batch_store: BatchStore | None = None,
     outcomes: OutcomeStore | None = None,
+    challenger_results: ChallengerStore | None = None,
+    monitoring_store: MonitoringStore | None = None,
+    policy_version_store: PolicyVersionStore | None = None,
     jobs: JobQueue | None = None,
     narrator: Narrator | None = None,
     chat: ChatModel | None = None,
@@ -268,6 +306,7 @@ def bootstrap(
     settings = settings or Settings()
     policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
     policy = attach_scorecard(policy, settings.scorecard_file)
+    challenger_policy = _challenger_policy(settings)
     engine = create_db_engine(
         settings.effective_database_url, sqlite_synchronous=settings.sqlite_synchronous
     )
@@ -307,7 +346,11 @@ def bootstrap(
         name=settings.jwt_name_claim,
         role=settings.jwt_role_claim,
     )
-    recommender = Recommender(recommendations, policy, clock, settings.zone, new_id)
+    version_store = policy_version_store or SqlPolicyVersions(engine)
+    tenant_policies = TenantPolicies(version_store, policy, settings.policy_refresh_seconds)
+    recommender = Recommender(
+        recommendations, policy, clock, settings.zone, new_id, policies=tenant_policies
+    )
     idempotency = Idempotency(
         idempotency_store or SqlIdempotency(engine), recommendations.get, clock, new_id
     )
@@ -319,6 +362,18 @@ def bootstrap(
         jobs,
         named_instructions,
         observe=observe_narrative,
+        policies=tenant_policies,
+    )
+    challenger = ChallengerService(
+        challenger_results or SqlChallengerResults(engine),
+        recommendations,
+        jobs,
+        policy,
+        challenger_policy,
+        settings.challenger_share,
+        settings.zone,
+        clock,
+        observe=observe_challenger,
     )
     return Container(
         settings=settings,
@@ -347,12 +402,36 @@ def bootstrap(
             new_id,
             settings.max_batch_items,
             observe=observe_result,
+            policies=tenant_policies,
         ),
         outcomes=OutcomeService(
             outcomes or SqlOutcomes(engine), policy, clock, settings.max_batch_items
         ),
         narration=narration,
         submissions=Submissions(
-            recommender, idempotency, narration, settings.max_json_depth, observe=observe_result
+            recommender,
+            idempotency,
+            narration,
+            settings.max_json_depth,
+            observe=observe_result,
+            challenger=challenger,
         ),
+        challenger=challenger,
+        monitoring=Monitoring(
+            monitoring_store or SqlMonitoring(engine),
+            policy,
+            settings.zone,
+            observe=observe_stability,
+            policies=tenant_policies,
+        ),
+        policy_versions=PolicyVersions(
+            version_store,
+            tenants,
+            audit,
+            clock,
+            new_id,
+            settings.policy_approver_roles,
+            on_change=tenant_policies.forget,
+        ),
+        tenant_policies=tenant_policies,
     )

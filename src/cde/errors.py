@@ -37,7 +37,8 @@ tenant command: the CLI's). ``InvalidApplicationError``, ``BatchError``,
 ``InstructionFileError``, ``PolicyError``, ``LoanTermsError`` and ``TenantError`` are
 defined beside the code that raises them (``cde.domain.application``,
 ``cde.service.batches``, ``cde.service.instructions``, ``cde.policies``,
-``cde.domain.loan_math``, ``cde.service.tenants``), as are ``InvalidOutcomeError`` and
+``cde.domain.loan_math``, ``cde.service.tenants``, ``cde.service.challenger``), as are
+``InvalidOutcomeError`` and
 ``OutcomeBodyError`` (``cde.domain.outcomes``, ``cde.service.outcomes``) and the
 scorecard's (``cde.domain.scorecard.model``, ``cde.domain.scorecard.features``,
 ``cde.scorecard.training``); the rest here. This module imports nothing of cde's, so

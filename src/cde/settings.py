@@ -36,6 +36,22 @@ class Settings(BaseSettings):
         description="Scorecard file (JSON) to score every decision with, in place of the one "
         "the policy names; the policy's PD cut-offs, if any, apply.",
     )
+    challenger_policy: Path | None = Field(
+        None,
+        description="A challenger policy file decided beside the champion on a share of live "
+        "traffic (CDE_CHALLENGER_SHARE), stored, never answered; may name its own [scorecard].",
+    )
+    challenger_scorecard: Path | None = Field(
+        None, description="A scorecard for the challenger in place of the one its policy names."
+    )
+    challenger_share: float = Field(
+        0,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="Percent (0-100) of live applications the challenger shadows, chosen by "
+        "a hash of tenant and loan_id; 0 (default) turns it off.",
+    )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest accepted request body.")
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = Field(
         "FULL", description="SQLite synchronous mode (WAL): FULL survives power loss."
@@ -68,6 +84,17 @@ class Settings(BaseSettings):
     )
     read_roles: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Roles allowed to read recommendations (empty: any)."
+    )
+    policy_approver_roles: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("Pengurus", "Ketua", "Manajer", "Komite Kredit"),
+        description="Roles that may approve or reject a stored policy version (the checker).",
+    )
+    policy_refresh_seconds: float = Field(
+        2.0,
+        ge=0,
+        le=300,
+        description="How long a process keeps a tenant's active policy version before "
+        "reading it again (0: on every request).",
     )
     rate_limit_per_minute: int = Field(600, ge=0, description="Per tenant; 0 turns it off.")
     rate_limit_burst: int = Field(60, ge=1, description="Requests a tenant may burst.")
@@ -134,7 +161,25 @@ class Settings(BaseSettings):
             raise ValueError("CDE_NARRATOR=llm needs CDE_LLM_BASE_URL and CDE_LLM_MODEL")
         return self
 
-    @field_validator("api_tokens", "request_roles", "read_roles", "cors_origins", mode="before")
+    @model_validator(mode="after")
+    def _challenger_complete(self) -> Settings:
+        if self.challenger_policy is None and self.challenger_share > 0:
+            raise ValueError(
+                f"CDE_CHALLENGER_SHARE={self.challenger_share:g} needs CDE_CHALLENGER_POLICY "
+                "(the challenger's policy file)"
+            )
+        if self.challenger_policy is None and self.challenger_scorecard is not None:
+            raise ValueError("CDE_CHALLENGER_SCORECARD needs CDE_CHALLENGER_POLICY")
+        return self
+
+    @field_validator(
+        "api_tokens",
+        "request_roles",
+        "read_roles",
+        "policy_approver_roles",
+        "cors_origins",
+        mode="before",
+    )
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):

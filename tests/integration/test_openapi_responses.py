@@ -131,3 +131,16 @@ def test_no_operation_documents_fastapis_validation_error(spec: dict[str, Any]) 
         and _body(response) == {"$ref": "#/components/schemas/HTTPValidationError"}
     ]
     assert undue == []
+
+
+def test_the_stability_report_documents_its_periods_and_its_422(spec: dict[str, Any]) -> None:
+    operation = spec["paths"]["/kocek/cde/reports/stability"]["get"]
+    assert _body(operation["responses"]["200"]) == {
+        "$ref": "#/components/schemas/StabilityEnvelope"
+    }
+    assert _body(operation["responses"]["422"]) == FAIL  # a bad date or period, named
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert list(parameters) == ["baseline_from", "baseline_to", "current_from", "current_to"]
+    for parameter in parameters.values():
+        assert parameter["required"] is True
+        assert parameter["schema"]["format"] == "date"

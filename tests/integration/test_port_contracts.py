@@ -8,7 +8,9 @@ that run on the fakes (``tests/unit``) hold on the database too.
 Covered: the recommendation repository (with the quota it spends), the tenant store, the
 Idempotency-Key store, the service switch and token stores, the audit log (the same hash
 chain, entry for entry), the batch store, the outcome store (with its join of outcomes and
-stored applications) and the rate limiter.
+stored applications), the challenger results (with the outcomes of their loans), the
+monitoring store (a tenant's decisions of a period, with their outcomes), the policy-version
+store and the rate limiter.
 """
 
 from __future__ import annotations
@@ -26,9 +28,12 @@ from sqlalchemy.exc import IntegrityError
 
 from cde.adapters.db.audit import SqlAuditLog
 from cde.adapters.db.batches import SqlBatches
+from cde.adapters.db.challenger import SqlChallengerResults
 from cde.adapters.db.engine import create_db_engine, migrate
 from cde.adapters.db.idempotency import SqlIdempotency
+from cde.adapters.db.monitoring import SqlMonitoring
 from cde.adapters.db.outcomes import SqlOutcomes
+from cde.adapters.db.policy_versions import SqlPolicyVersions
 from cde.adapters.db.ratelimit import SqlRateLimiter
 from cde.adapters.db.repository import SqlRecommendations, SqlServiceSettings, SqlTokenStore
 from cde.adapters.db.tenants import SqlTenants
@@ -37,8 +42,11 @@ from cde.domain.application import Kolektibilitas
 from cde.domain.outcomes import Outcome
 from cde.service.audit import GENESIS, AuditEntry, AuditLog, entry_hash, verify
 from cde.service.batches import Batch, BatchStore, Item, ItemResult
+from cde.service.challenger import ChallengerResult, ChallengerStore, PolicyId
 from cde.service.idempotency import IdempotencyStore, Reservation
+from cde.service.monitoring import MonitoringStore
 from cde.service.outcomes import OutcomeStore
+from cde.service.policy_versions import PolicyVersion, PolicyVersionStore
 from cde.service.ports import (
     Caller,
     QuotaExhaustedError,
@@ -54,8 +62,11 @@ from fakes import (
     DEFAULT_TENANT_ID,
     FakeAuditLog,
     FakeBatches,
+    FakeChallengerResults,
     FakeIdempotencyStore,
+    FakeMonitoring,
     FakeOutcomes,
+    FakePolicyVersions,
     FakeRateLimiter,
     FakeRecommendations,
     FakeServiceSettings,
@@ -79,6 +90,9 @@ class Ports:
     audit: AuditLog
     batches: BatchStore
     outcomes: OutcomeStore
+    challenger: ChallengerStore
+    monitoring: MonitoringStore
+    policy_versions: PolicyVersionStore
 
 
 MakeLimiter = Callable[[int, int, Callable[[], float]], RateLimiter]
@@ -663,6 +677,193 @@ class PortContract:
         assert ports.outcomes.applications_without_outcome("x") == 2  # L2, L3
         assert ports.outcomes.applications_without_outcome("nobody") == 0
 
+    # --- the challenger results ------------------------------------------------------------
+
+    def test_challenger_results_are_stored_once_and_read_by_tenant_and_period(
+        self, ports: Ports
+    ) -> None:
+        champion = PolicyId("cde-default", "2026.11.1")
+        challenger = PolicyId("cde-strict", "2026.12.1", "kop-card", "3")
+
+        def result(
+            n: int, loan_id: str, at: datetime, tenant_id: str = DEFAULT_TENANT_ID
+        ) -> ChallengerResult:
+            decision = {
+                "outcome": "approve",
+                "plafon": 5_000_000 + n,
+                "score": 70,
+                "grade": "B",
+                "pd": None,
+                "band": None,
+                "reasons": ["APPROVE_CLEAN"],
+                "knockouts": [],
+            }
+            strict = {**decision, "outcome": "decline", "plafon": 0, "pd": 0.0731, "band": "C"}
+            return ChallengerResult(
+                recommendation_id=uid(n),
+                tenant_id=tenant_id,
+                loan_id=loan_id,
+                decided_at=at,
+                created_at=at + timedelta(seconds=5),
+                champion_policy=champion,
+                challenger_policy=challenger,
+                champion=decision,
+                challenger=strict,
+            )
+
+        store = ports.challenger
+        r1 = result(1, "L1", T0 + timedelta(hours=1))
+        r2 = result(2, "L2", T0)
+        r3 = result(3, "L1", T0, tenant_id="x")
+        r4 = dataclasses.replace(
+            result(4, "L3", T0 + timedelta(days=2)), challenger=None, error="ValueError: boom"
+        )
+        r5 = result(5, "L4", T0 - timedelta(seconds=1))
+        assert [store.add(r) for r in (r1, r2, r3, r4, r5)] == [True] * 5
+        assert store.add(dataclasses.replace(r1, loan_id="other")) is False  # once per record
+        ports.outcomes.save(
+            DEFAULT_TENANT_ID, [Outcome("L1", True), Outcome("L3", False)], CALLER, T0
+        )
+        ports.outcomes.save("x", [Outcome("L2", True)], CALLER, T0)
+
+        day = store.between(DEFAULT_TENANT_ID, T0, T0 + timedelta(days=1))
+        assert [(s.result, s.bad) for s in day] == [(r2, None), (r1, True)]  # by decided_at
+        every = store.between(DEFAULT_TENANT_ID, None, None)
+        assert [(s.result, s.bad) for s in every] == [
+            (r5, None),
+            (r2, None),
+            (r1, True),
+            (r4, False),
+        ]
+        assert [(s.result, s.bad) for s in store.between("x", None, None)] == [(r3, None)]
+        assert store.between("nobody", None, None) == []
+        later = store.between(DEFAULT_TENANT_ID, T0 + timedelta(days=1), None)
+        assert [s.result for s in later] == [r4]
+        assert store.purge(T0) == 1  # r5
+        assert [s.result for s in store.between(DEFAULT_TENANT_ID, None, None)] == [r2, r1, r4]
+        assert [s.result for s in store.between("x", None, None)] == [r3]
+
+    # --- the monitoring store --------------------------------------------------------------
+
+    def test_monitoring_reads_the_tenants_answered_decisions_of_a_period_with_outcomes(
+        self, ports: Ports
+    ) -> None:
+        def at(hours: int) -> datetime:
+            return T0 + timedelta(hours=hours)
+
+        add = ports.recommendations.add
+        add(record(1, loan_id="L1", at=at(0)), spend_quota=False)  # at the start: in
+        add(record(3, loan_id="L1", at=at(5)), spend_quota=False)  # same instant as 2: by id
+        add(record(2, loan_id="L2", at=at(5)), spend_quota=False)
+        add(record(4, loan_id="L3", at=at(6), status="processing"), spend_quota=False)
+        add(record(5, loan_id="L4", at=at(7), status="fail"), spend_quota=False)  # failed
+        add(record(6, loan_id="L1", at=at(8), tenant_id="x"), spend_quota=False)  # not ours
+        add(record(7, loan_id="L5", at=at(10)), spend_quota=False)  # at the end: out
+        add(record(8, loan_id="L6", at=at(-1)), spend_quota=False)  # before the start
+        lancar = Kolektibilitas.LANCAR
+        ports.outcomes.save(
+            DEFAULT_TENANT_ID, [Outcome("L1", True), Outcome("L3", False, lancar)], CALLER, T0
+        )
+        ports.outcomes.save("x", [Outcome("L2", True)], CALLER, T0)  # another tenant's L2
+
+        decisions = ports.monitoring.decisions
+        for page_size in (1, 2, 3, 1000):  # pages that end on, before and past the last
+            rows = list(decisions(DEFAULT_TENANT_ID, at(0), at(10), page_size=page_size))
+            assert [(r.record_id, r.loan_id, r.bad, r.kolektibilitas) for r in rows] == [
+                (uid(1), "L1", True, None),
+                (uid(2), "L2", None, None),
+                (uid(3), "L1", True, None),
+                (uid(4), "L3", False, 1),
+            ]
+        first = rows[0]
+        assert (first.created_at, first.payload, first.result) == (
+            at(0),
+            record(1).payload,
+            record(1).result,
+        )
+        assert [r.record_id for r in decisions(DEFAULT_TENANT_ID, None, None)] == [
+            uid(n) for n in (8, 1, 2, 3, 4, 7)
+        ]
+        assert [r.record_id for r in decisions(DEFAULT_TENANT_ID, at(6), None)] == [
+            uid(4),
+            uid(7),
+        ]
+        assert [(r.record_id, r.bad) for r in decisions("x", None, at(9))] == [(uid(6), None)]
+        assert list(decisions("nobody", None, None)) == []
+        with pytest.raises(ValueError, match="page_size"):
+            list(decisions(DEFAULT_TENANT_ID, None, None, page_size=0))
+
+    # --- the policy-version store -----------------------------------------------------------
+
+    def test_policy_versions_store_one_active_per_tenant_guarded_by_status(
+        self, ports: Ports
+    ) -> None:
+        store = ports.policy_versions
+
+        def draft(n: int, tenant_id: str = DEFAULT_TENANT_ID, version: str = "") -> PolicyVersion:
+            return PolicyVersion(
+                id=uid(n, 7),
+                tenant_id=tenant_id,
+                name="kebijakan",
+                version=version or f"2026.{n}",
+                format="toml",
+                text=f'name = "kebijakan"\nversion = "2026.{n}"\n',
+                sha256="cd" * 32,
+                status="draft",
+                created_by="maker",
+                created_at=T0 + timedelta(seconds=n),
+            )
+
+        one, two, other = draft(1), draft(2), draft(3, tenant_id="x", version="2026.1")
+        assert [store.add(v) for v in (one, two, other)] == [True, True, True]
+        assert store.add(draft(4, version="2026.1")) is False  # same tenant, name, version
+        assert store.get(one.id) == one
+        assert store.get(uid(9, 7)) is None
+        assert [v.id for v in store.of_tenant(DEFAULT_TENANT_ID)] == [one.id, two.id]
+        assert store.of_tenant("nobody") == []
+        assert store.active_id(DEFAULT_TENANT_ID) is None
+
+        approved = dataclasses.replace(
+            one,
+            status="approved",
+            approved_by="checker",
+            approved_role="Manajer",
+            approved_at=T0 + timedelta(minutes=1),
+            backtest='{"book": {}}',
+            backtest_sha256="ef" * 32,
+            backtest_by="maker",
+            backtest_at=T0,
+        )
+        assert store.update([(approved, "draft")]) is True
+        assert store.update([(approved, "draft")]) is False  # no longer a draft
+        assert store.get(one.id) == approved
+        active = dataclasses.replace(
+            approved, status="active", activated_by="ops", activated_at=T0 + timedelta(minutes=2)
+        )
+        assert store.update([(active, "approved")]) is True
+        assert store.active_id(DEFAULT_TENANT_ID) == one.id
+        assert store.active_id("x") is None
+        # a second active version of the tenant is refused, and nothing of the step is kept
+        second = dataclasses.replace(two, status="active")
+        assert store.update([(second, "draft")]) is False
+        assert store.get(two.id) == two
+        # a step whose second change is stale changes nothing
+        retired = dataclasses.replace(active, status="retired", retired_by="ops", retired_at=T0)
+        assert store.update([(retired, "active"), (second, "approved")]) is False
+        assert store.get(one.id) == active
+        # retire and activate in one step
+        swapped = dataclasses.replace(second, previous_id=one.id)
+        assert store.update([(retired, "active"), (swapped, "draft")]) is True
+        assert store.active_id(DEFAULT_TENANT_ID) == two.id
+        assert store.get(one.id) == retired
+        assert store.get(two.id) == swapped
+        # the identity and the text never change through ``update``
+        renamed = dataclasses.replace(swapped, text="changed", name="other", status="retired")
+        assert store.update([(renamed, "active")]) is True
+        kept = store.get(two.id)
+        assert kept is not None
+        assert (kept.text, kept.name, kept.status) == (two.text, two.name, "retired")
+
     # --- the rate limiter ----------------------------------------------------------------
 
     def test_the_rate_limiter_spends_refills_and_waits(self, make_limiter: MakeLimiter) -> None:
@@ -695,6 +896,7 @@ class TestFakes(PortContract):
     def ports(self) -> Ports:
         tenants = FakeTenants(now=T0)
         recommendations = FakeRecommendations(tenants)
+        outcomes = FakeOutcomes(recommendations)
         return Ports(
             recommendations=recommendations,
             tenants=tenants,
@@ -703,7 +905,10 @@ class TestFakes(PortContract):
             tokens=FakeTokenStore(),
             audit=FakeAuditLog(),
             batches=FakeBatches(recommendations),
-            outcomes=FakeOutcomes(recommendations),
+            outcomes=outcomes,
+            challenger=FakeChallengerResults(outcomes),
+            monitoring=FakeMonitoring(outcomes),
+            policy_versions=FakePolicyVersions(),
         )
 
     @pytest.fixture
@@ -732,6 +937,9 @@ class TestSql(PortContract):
                 audit=SqlAuditLog(engine, writer),
                 batches=SqlBatches(engine),
                 outcomes=SqlOutcomes(engine),
+                challenger=SqlChallengerResults(engine),
+                monitoring=SqlMonitoring(engine),
+                policy_versions=SqlPolicyVersions(engine),
             )
         finally:
             writer.close()

@@ -83,6 +83,8 @@ SUCCESS_MODELS: dict[tuple[str, str], type[BaseModel]] = {
     ("get", "/kocek/cde/batches/{batch_id}"): schemas.BatchEnvelope,
     ("post", "/kocek/cde/outcomes"): schemas.OutcomeReportEnvelope,
     ("get", "/kocek/cde/outcomes"): schemas.OutcomeListEnvelope,
+    ("get", "/kocek/cde/reports/challenger"): schemas.ChallengerReportEnvelope,
+    ("get", "/kocek/cde/reports/stability"): schemas.StabilityEnvelope,
 }
 # Operations whose success is not a JSON envelope (a stream of JSON lines).
 STREAMS = {("get", "/kocek/cde/batches/{batch_id}/results")}
@@ -234,6 +236,11 @@ def test_every_operation_keeps_its_documented_contract(case: Any, known_ids: lis
         # a term of 1-600 months whether sent as 12 or "12"; a readable date). The POST
         # documents 422 "Invalid application" for exactly those; the 422 body is still
         # checked against its schema, and every other check runs on every operation.
+        excluded.append(checks.positive_data_acceptance)
+    elif case.path.startswith("/kocek/cde/reports/"):
+        # The same limitation: a period's `from` after its `to` (or one longer than the
+        # report reads) is a 422 naming the parameter, and no JSON Schema relates two
+        # query parameters. The 422 body is still checked against its schema.
         excluded.append(checks.positive_data_acceptance)
     case.validate_response(response, headers=PLATFORM_HEADERS, excluded_checks=excluded)
 

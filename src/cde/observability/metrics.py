@@ -10,6 +10,13 @@ The metrics (see ``docs/operations.md``):
 * ``cde_narratives_total{source,reason}`` — narratives finished on the LLM narrator's path:
   ``source`` ``llm`` or ``rules``, ``reason`` why the rules one was served (``guard``,
   ``timeout``, ``circuit_open``, … or ``none``) (:func:`observe_narrative`);
+* ``cde_challenger_total{result}`` — challenger decisions on shadowed live traffic:
+  ``stored`` or ``failed`` (:func:`observe_challenger`);
+* ``cde_score_psi{tenant}``, ``cde_pd_psi{tenant}`` — the population stability index of the
+  overall score (of the scorecard's PD) in the LATEST stability report computed for the
+  tenant (``cde report stability``, ``GET /kocek/cde/reports/stability``), NaN when that
+  report could not compute it: set when a report is asked for, not a continuous
+  computation (:func:`observe_stability`);
 * ``cde_jobs_queued`` — background jobs waiting, computed when scraped from the source
   given to :func:`set_queue_depth_source` (absent while there is none, or when it fails);
 * ``cde_job_duration_seconds{kind,outcome}`` — background jobs run (:func:`observe_job`).
@@ -42,13 +49,14 @@ on other machines are scraped separately.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, exposition
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, exposition
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -59,11 +67,13 @@ __all__ = [
     "MULTIPROC_ENV",
     "Metrics",
     "metrics_response",
+    "observe_challenger",
     "observe_decision",
     "observe_job",
     "observe_narrative",
     "observe_request",
     "observe_result",
+    "observe_stability",
     "prepare_multiprocess_dir",
     "route_template",
     "set_queue_depth_source",
@@ -107,6 +117,26 @@ NARRATIVES = Counter(
     "Narratives written by the LLM narrator's path, by the source served and why not the "
     "model's (reason `none` when the model's text was served).",
     ["source", "reason"],
+)
+CHALLENGER = Counter(
+    "cde_challenger_total",
+    "Challenger decisions on shadowed live traffic: stored, or failed (logged).",
+    ["result"],
+)
+# "mostrecent": in multi-process mode the value last set by any process is exported.
+SCORE_PSI = Gauge(
+    "cde_score_psi",
+    "PSI of the overall score in the latest stability report computed for the tenant "
+    "(set when a report is asked for; NaN when it had no PSI).",
+    ["tenant"],
+    multiprocess_mode="mostrecent",
+)
+PD_PSI = Gauge(
+    "cde_pd_psi",
+    "PSI of the scorecard PD in the latest stability report computed for the tenant "
+    "(set when a report is asked for; NaN when it had no PSI of the PD).",
+    ["tenant"],
+    multiprocess_mode="mostrecent",
 )
 QUEUE_DEPTH_NAME = "cde_jobs_queued"
 QUEUE_DEPTH_HELP = "Background jobs waiting to run (counted when scraped)."
@@ -152,6 +182,17 @@ def observe_narrative(report: Mapping[str, Any]) -> None:
     NARRATIVES.labels(
         source=str(report.get("source", "rules")), reason=str(report.get("fallback_reason", "none"))
     ).inc()
+
+
+def observe_challenger(result: str) -> None:
+    """One challenger job (or its deferral) done: ``stored`` or ``failed``."""
+    CHALLENGER.labels(result=result).inc()
+
+
+def observe_stability(tenant: str, score_psi: float | None, pd_psi: float | None) -> None:
+    """A stability report computed for ``tenant`` (its name): its PSIs (None: NaN)."""
+    SCORE_PSI.labels(tenant=tenant).set(math.nan if score_psi is None else score_psi)
+    PD_PSI.labels(tenant=tenant).set(math.nan if pd_psi is None else pd_psi)
 
 
 # --- the queue depth, computed when scraped ----------------------------------------------------

@@ -211,10 +211,14 @@ class BatchService:
         new_id: Callable[[], str],
         max_items: int,
         observe: Callable[[dict[str, Any]], None] | None = None,
+        policies: Callable[[str], Policy] | None = None,
     ) -> None:
         self.store = store
         self.queue = queue
         self.policy = policy
+        # The batch's tenant's policy (its active stored version, read when a chunk runs);
+        # None: ``policy`` decides for every tenant.
+        self.policies = policies
         self.clock = clock
         self.zone = zone
         self.new_id = new_id
@@ -265,8 +269,9 @@ class BatchService:
         batch = self.store.get(batch_id, None)
         if batch is None:
             return 0
+        policy = self.policies(batch.tenant_id) if self.policies is not None else self.policy
         results = [
-            self._evaluate_or_fail(batch, item)
+            self._evaluate_or_fail(batch, item, policy)
             for item in self.store.pending(batch_id, first, last)
         ]
         if results:
@@ -274,19 +279,19 @@ class BatchService:
         self.store.finish_if_complete(batch_id, self.clock())
         return len(results)
 
-    def _evaluate_or_fail(self, batch: Batch, item: Item) -> ItemResult:
+    def _evaluate_or_fail(self, batch: Batch, item: Item, policy: Policy) -> ItemResult:
         """Evaluating is pure (no I/O): an exception other than an invalid application is
         the engine failing on this input, and would fail again on every retry. It fails
         the item alone; otherwise the whole chunk's job would fail until its attempts run
         out and its items would stay pending for ever (re-deferred by every housekeeping
         pass, the batch never done)."""
         try:
-            return self._evaluate(batch, item)
+            return self._evaluate(batch, item, policy)
         except Exception:
             log.exception("batch %s item %s: the evaluation failed", batch.id, item.seq)
             return ItemResult(item.seq, "failed", error=_INTERNAL_ERROR)
 
-    def _evaluate(self, batch: Batch, item: Item) -> ItemResult:
+    def _evaluate(self, batch: Batch, item: Item, policy: Policy) -> ItemResult:
         if item.error is not None:
             return ItemResult(
                 item.seq, "failed", error=orjson.dumps({"message": item.error}).decode()
@@ -294,7 +299,7 @@ class BatchService:
         raw = orjson.loads(item.payload)
         lang: Lang = "en" if batch.lang == "en" else "id"
         try:
-            result = evaluate(raw, policy=self.policy, today=batch.as_of, lang=lang)
+            result = evaluate(raw, policy=policy, today=batch.as_of, lang=lang)
         except InvalidApplicationError as exc:
             error = {
                 "message": "invalid application",
@@ -314,8 +319,8 @@ class BatchService:
             result=orjson.dumps(result).decode("utf-8"),
             error=None,
             lang=lang,
-            policy_name=self.policy.name,
-            policy_version=self.policy.version,
+            policy_name=policy.name,
+            policy_version=policy.version,
             engine_version=__version__,
             caller=batch.caller,
             tenant_id=batch.tenant_id,

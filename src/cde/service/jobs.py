@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-__all__ = ["BATCH_CHUNK", "NARRATE", "JobQueue"]
+__all__ = ["BATCH_CHUNK", "CHALLENGER", "NARRATE", "JobQueue"]
 
 BATCH_CHUNK = "batch_chunk"  # args: batch_id, first, last (item sequence numbers)
 NARRATE = "narrate"  # args: record_id, instructions (a file name or None)
+CHALLENGER = "challenger"  # args: record_id (a shadowed recommendation)
 
 
 class JobQueue(Protocol):

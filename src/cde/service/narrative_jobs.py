@@ -54,10 +54,13 @@ class NarrationService:
         jobs: JobQueue,
         instructions: Callable[[str], Instructions],
         observe: Callable[[dict[str, Any]], None] | None = None,
+        policies: Callable[[str], Policy] | None = None,
     ) -> None:
         self.repository = repository
         self.narrator = narrator
         self.policy = policy
+        # The record's tenant's policy (its active stored version); None: ``policy``.
+        self.policies = policies
         self.zone = zone
         self.jobs = jobs
         self.instructions = instructions  # a file name (already confined) → its contents
@@ -78,10 +81,11 @@ class NarrationService:
             return  # done already (a job that ran twice), or purged
         rules: dict[str, Any] = orjson.loads(record.result)
         lang: Lang = "en" if record.lang == "en" else "id"
-        if record.policy_version != self.policy.version or record.policy_name != self.policy.name:
+        policy = self.policies(record.tenant_id) if self.policies is not None else self.policy
+        if record.policy_version != policy.version or record.policy_name != policy.name:
             narration = self._rules(rules, "policy_changed")
         else:
-            narration = self._narrate(record, rules, lang, instruction_file)
+            narration = self._narrate(record, rules, lang, instruction_file, policy)
         self._store(record_id, rules, narration)
 
     def _narrate(
@@ -90,6 +94,7 @@ class NarrationService:
         rules: dict[str, Any],
         lang: Lang,
         instruction_file: str | None,
+        policy: Policy,
     ) -> Narration:
         chosen: Instructions | None = None
         if instruction_file is not None:
@@ -101,7 +106,7 @@ class NarrationService:
                 )
         today = record.created_at.astimezone(self.zone).date()
         try:
-            ev = assess(parse_application(orjson.loads(record.payload)), self.policy, today)
+            ev = assess(parse_application(orjson.loads(record.payload)), policy, today)
             return self.narrator.narrate(ev, rules, lang, chosen)
         except Exception:  # a bug must not leave the record processing: rules, and say so
             log.exception("the narrator failed on %s; serving the rules narrative", record.id)

@@ -16,6 +16,12 @@ circular, as those modules import the types of this one):
   :class:`cde.adapters.db.idempotency.SqlIdempotency`;
 * :class:`cde.service.batches.BatchStore` — :class:`cde.adapters.db.batches.SqlBatches`;
 * :class:`cde.service.outcomes.OutcomeStore` — :class:`cde.adapters.db.outcomes.SqlOutcomes`;
+* :class:`cde.service.challenger.ChallengerStore` —
+  :class:`cde.adapters.db.challenger.SqlChallengerResults`;
+* :class:`cde.service.monitoring.MonitoringStore` —
+  :class:`cde.adapters.db.monitoring.SqlMonitoring`;
+* :class:`cde.service.policy_versions.PolicyVersionStore` —
+  :class:`cde.adapters.db.policy_versions.SqlPolicyVersions`;
 * :class:`cde.service.jobs.JobQueue` — :class:`cde.adapters.jobs.embedded.EmbeddedQueue`
   (SQLite) and :class:`cde.adapters.jobs.procrastinate_queue.ProcrastinateQueue`
   (PostgreSQL);

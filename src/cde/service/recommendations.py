@@ -62,12 +62,19 @@ class Recommender:
         clock: Clock,
         zone: ZoneInfo,
         new_id: Callable[[], str],
+        policies: Callable[[str], Policy] | None = None,
     ) -> None:
         self.repository = repository
         self.policy = policy
         self.clock = clock
         self.zone = zone
         self.new_id = new_id
+        # A tenant's policy (its active stored version: ``service/policy_versions.py``);
+        # None: ``policy`` decides for every tenant.
+        self.policies = policies
+
+    def policy_for(self, tenant_id: str) -> Policy:
+        return self.policies(tenant_id) if self.policies is not None else self.policy
 
     def recommend(
         self,
@@ -91,10 +98,9 @@ class Recommender:
         nothing is stored either: ``record_failure`` keeps the application.
         """
         now = self.clock()
+        policy = self.policy_for(tenant_id)
         try:
-            result = evaluate(
-                raw, policy=self.policy, today=now.astimezone(self.zone).date(), lang=lang
-            )
+            result = evaluate(raw, policy=policy, today=now.astimezone(self.zone).date(), lang=lang)
         except InvalidApplicationError:
             raise
         except Exception as exc:  # a defect of the engine: the caller keeps the application
@@ -109,8 +115,8 @@ class Recommender:
             result=orjson.dumps(result).decode("utf-8"),
             error=None,
             lang=lang,
-            policy_name=self.policy.name,
-            policy_version=self.policy.version,
+            policy_name=policy.name,
+            policy_version=policy.version,
             engine_version=__version__,
             caller=caller,
             tenant_id=tenant_id,
@@ -130,6 +136,7 @@ class Recommender:
     ) -> StoredRecommendation:
         """Keep an accepted application whose evaluation failed unexpectedly (under the id
         an Idempotency-Key reserved, if any, so that repeats find it)."""
+        policy = self.policy_for(tenant_id)
         record = StoredRecommendation(
             id=record_id or self.new_id(),
             created_at=self.clock(),
@@ -140,8 +147,8 @@ class Recommender:
             result=None,
             error=error,
             lang=lang,
-            policy_name=self.policy.name,
-            policy_version=self.policy.version,
+            policy_name=policy.name,
+            policy_version=policy.version,
             engine_version=__version__,
             caller=caller,
             tenant_id=tenant_id,

@@ -4,9 +4,10 @@
 The steps, in order: read the body (JSON, not nested too deep), check the
 ``Idempotency-Key`` and claim it (a repeat answers with the first request's record),
 evaluate and store while spending one unit of quota, keep an application whose evaluation
-failed as a ``fail`` record, count the result in the metrics, and — with a narrator that
-writes after the answer — defer the narrative. What goes wrong is raised from the error
-tree (:mod:`cde.errors`); the HTTP route only maps the outcome and the errors.
+failed as a ``fail`` record, count the result in the metrics, defer the narrative (with a
+narrator that writes after the answer) and defer the challenger's decision (for a loan the
+challenger shadows: :mod:`cde.service.challenger`). What goes wrong is raised from the
+error tree (:mod:`cde.errors`); the HTTP route only maps the outcome and the errors.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from cde.errors import (
     InvalidBodyError,
     QuotaExhaustedError,
 )
+from cde.service.challenger import ChallengerService
 from cde.service.idempotency import Idempotency
 from cde.service.narrative_jobs import NarrationService
 from cde.service.ports import Caller, StoredRecommendation
@@ -92,8 +94,10 @@ class Submissions:
         narration: NarrationService,
         max_json_depth: int,
         observe: Callable[[dict[str, Any]], None] | None = None,
+        challenger: ChallengerService | None = None,
     ) -> None:
         self.recommender = recommender
+        self.challenger = challenger  # shadows a share of the new records (after storing)
         self.idempotency = idempotency
         self.narration = narration
         self.max_json_depth = max_json_depth
@@ -154,6 +158,8 @@ class Submissions:
                 self.narration.defer(done.record.id, s.instruction_file)
             except Exception:  # the stale sweep gives it the rules narrative later
                 log.exception("deferring the narrative of %s failed", done.record.id)
+        if self.challenger is not None:
+            self.challenger.shadow(done.record)  # never raises: the answer is the champion's
         return Submitted(done.record.id, done.record.status, done.result)
 
     def finished(self, record_id: str) -> Submitted | None:

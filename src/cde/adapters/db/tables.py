@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 
@@ -29,11 +30,13 @@ __all__ = [
     "audit_log",
     "batch_items",
     "batches",
+    "challenger_results",
     "idempotency_keys",
     "jobs",
     "metadata",
     "outcome_history",
     "outcomes",
+    "policy_versions",
     "recommendations",
     "service_settings",
     "tenant_keys",
@@ -286,4 +289,70 @@ outcome_history = Table(
     Column("replaced_by_user_role", String(100), nullable=True),
     Column("replaced_by_remote_addr", String(100), nullable=True),
     Index("ix_outcome_history_loan", "tenant_id", "loan_id", "revision"),
+)
+
+# Champion–challenger (``cde.service.challenger``): one row per shadowed recommendation, the
+# champion's and the challenger's compact decisions (JSON) and the policies that made them;
+# ``challenger`` null and ``error`` set when the challenger failed. No foreign key: a
+# recommendation may be purged before its challenger result (``cde purge`` removes both).
+challenger_results = Table(
+    "challenger_results",
+    metadata,
+    Column("recommendation_id", String(36), primary_key=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("loan_id", String(255), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=False),  # the recommendation's created_at
+    Column("created_at", UTCDateTime(), nullable=False),  # when the challenger decided
+    Column("champion_policy_name", Text, nullable=False),
+    Column("champion_policy_version", Text, nullable=False),
+    Column("champion_scorecard_name", Text, nullable=True),
+    Column("champion_scorecard_version", Text, nullable=True),
+    Column("challenger_policy_name", Text, nullable=False),
+    Column("challenger_policy_version", Text, nullable=False),
+    Column("challenger_scorecard_name", Text, nullable=True),
+    Column("challenger_scorecard_version", Text, nullable=True),
+    Column("champion", Text, nullable=True),  # the compact decision (JSON)
+    Column("challenger", Text, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_challenger_results_tenant_decided", "tenant_id", "decided_at", "recommendation_id"),
+    Index("ix_challenger_results_decided_at", "decided_at"),
+)
+
+# Policy versions stored per tenant (``cde.service.policy_versions``): the text as submitted,
+# its lifecycle (draft → approved → active → retired; or rejected) with who did each step,
+# and the attached backtest report. ``active_tenant_id`` is the tenant's id while the
+# version is active, else NULL: unique, so a tenant has one active version at most (NULLs
+# never collide), and the per-request lookup of the active version is one indexed read.
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("tenant_id", String(36), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("version", String(255), nullable=False),
+    Column("format", String(10), nullable=False),  # toml | json
+    Column("text", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("active_tenant_id", String(36), nullable=True, unique=True),
+    Column("previous_id", String(36), nullable=True),  # active before this one was activated
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("backtest", Text, nullable=True),  # the report's JSON as attached
+    Column("backtest_sha256", String(64), nullable=True),
+    Column("backtest_by", String(255), nullable=True),
+    Column("backtest_at", UTCDateTime(), nullable=True),
+    Column("approved_by", String(255), nullable=True),
+    Column("approved_role", String(100), nullable=True),
+    Column("approved_at", UTCDateTime(), nullable=True),
+    Column("rejected_by", String(255), nullable=True),
+    Column("rejected_role", String(100), nullable=True),
+    Column("rejected_at", UTCDateTime(), nullable=True),
+    Column("rejected_reason", Text, nullable=True),
+    Column("activated_by", String(255), nullable=True),
+    Column("activated_at", UTCDateTime(), nullable=True),
+    Column("retired_by", String(255), nullable=True),
+    Column("retired_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("tenant_id", "name", "version", name="uq_policy_versions_name_version"),
+    Index("ix_policy_versions_tenant", "tenant_id", "created_at"),
 )

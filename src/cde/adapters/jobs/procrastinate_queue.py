@@ -17,7 +17,7 @@ import procrastinate
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from cde.service.jobs import BATCH_CHUNK, NARRATE
+from cde.service.jobs import BATCH_CHUNK, CHALLENGER, NARRATE
 
 __all__ = ["ProcrastinateQueue", "conninfo_from_url", "make_app", "run_worker"]
 
@@ -47,6 +47,10 @@ def make_app(url: str) -> procrastinate.App:
     @app.task(name=NARRATE, retry=retry)
     def narrate(record_id: str, instructions: str | None = None) -> None:
         _handle(NARRATE, {"record_id": record_id, "instructions": instructions})
+
+    @app.task(name=CHALLENGER, retry=retry)
+    def challenger(record_id: str) -> None:
+        _handle(CHALLENGER, {"record_id": record_id})
 
     return app
 

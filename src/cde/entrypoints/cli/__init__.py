@@ -10,7 +10,10 @@ This package builds the root typer ``app`` and registers every command; they liv
 - ``admin.py``: ``cde service``, ``cde tenant``, ``cde audit`` and ``cde purge``;
 - ``outcomes.py``: ``cde outcomes`` (loan outcomes in, for the scorecard);
 - ``portfolio.py``: ``cde backtest`` and ``cde simulate`` (a loan book replayed);
+- ``reports.py``: ``cde report`` (reports on live traffic: ``challenger``, ``stability``);
 - ``policy.py``: ``cde policy`` and ``cde version``;
+- ``policy_versions.py``: ``cde policy submit|attach-backtest|approve|reject|activate|
+  rollback|versions|version`` (a tenant's stored policy versions), on ``policy_app``;
 - ``schedule.py``: ``cde schedule``;
 - ``scorecard.py``: ``cde scorecard train`` and ``cde scorecard show``;
 - ``_common.py``: what several commands share (options, settings, usage errors).
@@ -30,7 +33,9 @@ from cde.entrypoints.cli.admin import audit_app, purge_command, service_app, ten
 from cde.entrypoints.cli.evaluate import batch_command, evaluate_command
 from cde.entrypoints.cli.outcomes import outcomes_app
 from cde.entrypoints.cli.policy import policy_app, version_command
+from cde.entrypoints.cli.policy_versions import policy_submit as policy_submit  # registers
 from cde.entrypoints.cli.portfolio import backtest_command, simulate_command
+from cde.entrypoints.cli.reports import report_app
 from cde.entrypoints.cli.schedule import schedule_command
 from cde.entrypoints.cli.scorecard import scorecard_app
 from cde.entrypoints.cli.serve import serve_command, worker_command
@@ -53,6 +58,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(audit_app, name="audit")
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(outcomes_app, name="outcomes")
+app.add_typer(report_app, name="report")
 # Registration order is the order of `cde --help`.
 app.command("schedule", help="Print the amortisation schedule of a loan.")(schedule_command)
 app.command("evaluate")(evaluate_command)

@@ -234,4 +234,7 @@ def purge_command(
     with _Admin() as c:
         before = c.clock() - timedelta(hours=hours)
         removed = c.recommender.purge(before)
+        shadows = c.challenger.purge(before)
     typer.echo(f"{removed} recommendations created before {before:%Y-%m-%d %H:%M} UTC deleted")
+    if shadows:
+        typer.echo(f"{shadows} challenger results of those recommendations deleted")

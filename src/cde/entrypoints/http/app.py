@@ -25,7 +25,7 @@ from cde.entrypoints.http.middleware import (
     RequestId,
     SecurityHeaders,
 )
-from cde.entrypoints.http.routes import batches, ops, outcomes, recommendations
+from cde.entrypoints.http.routes import batches, ops, outcomes, recommendations, reports
 from cde.entrypoints.http.views import JSONBytes
 from cde.observability.logs import RequestContext
 from cde.observability.metrics import Metrics, set_queue_depth_source
@@ -109,7 +109,13 @@ def create_app(
     app.add_middleware(Metrics)  # outermost: counts and times every request, 401/413/500 too
 
     errors.install(app)
-    for router in (recommendations.router, batches.router, outcomes.router, ops.router):
+    for router in (
+        recommendations.router,
+        batches.router,
+        outcomes.router,
+        reports.router,
+        ops.router,
+    ):
         app.include_router(router)
     if effective.bench_routes:
         app.include_router(ops.bench_router)

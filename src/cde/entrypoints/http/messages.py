@@ -102,6 +102,18 @@ API_MESSAGES: dict[str, tuple[str, str]] = {
         "The request body is nested too deeply",
     ),
     "method": ("Metode tidak diizinkan", "Method Not Allowed"),
+    "stability_report": (
+        "Berhasil menampilkan laporan stabilitas dan keadilan.",
+        "Successfully displayed the stability and fairness report.",
+    ),
+    "challenger_report": (
+        "Berhasil menampilkan laporan champion–challenger.",
+        "Successfully displayed the champion–challenger report.",
+    ),
+    "challenger_none": (
+        "Tidak ada challenger yang dikonfigurasi dan tidak ada hasil challenger pada periode ini.",
+        "No challenger is configured and no challenger results are stored for this period.",
+    ),
 }
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "AUTHENTICATED",
     "BEHIND_THE_SWITCH",
     "BatchEnvelope",
+    "ChallengerReportEnvelope",
     "CreatedEnvelope",
     "DetailEnvelope",
     "FailEnvelope",
@@ -21,6 +22,7 @@ __all__ = [
     "OutcomeReportEnvelope",
     "QuotaEnvelope",
     "Responses",
+    "StabilityEnvelope",
     "UnauthenticatedBody",
     "fail",
     "responses",
@@ -220,6 +222,178 @@ class OutcomeView(BaseModel):
 class OutcomeListEnvelope(BaseModel):
     data: list[OutcomeView]
     meta: ListMeta
+    message: str
+    status: Literal["success"] = "success"
+
+
+class ScorecardNamed(BaseModel):
+    name: str
+    version: str
+
+
+class PolicyNamed(BaseModel):
+    name: str = Field(examples=["cde-default"])
+    version: str = Field(examples=["2026.11.1"])
+    scorecard: ScorecardNamed | None = Field(description="The scorecard it decides with, if any")
+
+
+class SwapSet(BaseModel):
+    """What ``cde simulate`` reports (docs/portfolio.md), champion as the baseline."""
+
+    applications: int
+    unreadable: int = Field(description="Applications one of the two could not decide")
+    table: dict[str, dict[str, int]] = Field(description="Outcome counts, champion → challenger")
+    swap: dict[str, int] = Field(
+        description="approved_both, declined_both, swapped_out, swapped_in"
+    )
+    approval: dict[str, Any]
+    plafon: dict[str, Any]
+    drivers: dict[str, list[dict[str, Any]]]
+    bad: dict[str, Any] | None = Field(
+        None, description="Bad rate of each cell; present when the tenant recorded outcomes"
+    )
+
+
+class OtherPair(BaseModel):
+    champion: PolicyNamed
+    challenger: PolicyNamed
+    shadowed: int
+
+
+class ChallengerReport(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    tenant_id: str
+    from_: str = Field(alias="from", examples=["2026-12-01"])
+    to: str = Field(examples=["2026-12-31"])
+    timezone: str = Field(examples=["Asia/Jakarta"])
+    configured: bool = Field(description="Whether this service has a challenger configured")
+    share: float = Field(description="Percent of live applications shadowed (0: none)")
+    champion: PolicyNamed | None
+    challenger: PolicyNamed | None
+    shadowed: int = Field(description="Applications of this pair decided in the period")
+    failed: int = Field(description="Of those, the ones the challenger failed on")
+    with_outcome: int = Field(description="Of those, the ones whose loan has an outcome")
+    note: Literal["no_challenger", "none_shadowed"] | None = Field(
+        description="Why the report is empty, when it is"
+    )
+    swap_set: SwapSet
+    other_pairs: list[OtherPair] = Field(
+        description="Results of other champion/challenger pairs in the period (not compared)"
+    )
+
+
+class ChallengerReportEnvelope(BaseModel):
+    data: ChallengerReport
+    message: str
+    status: Literal["success"] = "success"
+
+
+class StabilityRate(BaseModel):
+    """``events`` of ``count``, the rate with its Wilson 95 % interval; ``small`` under 30."""
+
+    count: int
+    events: int
+    rate: float | None
+    low: float | None
+    high: float | None
+    small: bool
+
+
+class StabilityPeriod(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: str = Field(alias="from", examples=["2026-01-01"])
+    to: str = Field(examples=["2026-03-31"])
+    days: int
+    applications: int = Field(description="The tenant's stored decisions in the period")
+    with_outcome: int = Field(description="Of those, the ones whose loan has an outcome")
+    bad: StabilityRate
+
+
+class StabilityPeriods(BaseModel):
+    baseline: StabilityPeriod
+    current: StabilityPeriod
+
+
+class PsiBin(BaseModel):
+    bin: str = Field(examples=["<= 42", "42 < x <= 55", "> 80", "modal_kerja", "(missing)"])
+    baseline: int
+    current: int
+
+
+class PsiSection(BaseModel):
+    psi: float = Field(description="Σ (current share − baseline share) · ln(current / baseline)")
+    level: Literal["stable", "shift", "significant"] = Field(
+        description="stable < 0.10 <= shift < 0.25 <= significant (Siddiqi 2006)"
+    )
+    noise: float = Field(description="The PSI two samples of one population show on average")
+    chance_95: float = Field(description="The PSI such samples stay under 95 times in 100")
+    baseline_count: int
+    current_count: int
+    baseline_mean: float | None
+    current_mean: float | None
+    bins: list[PsiBin] = Field(description="At the baseline's deciles, or by category")
+
+
+class Characteristic(PsiSection):
+    feature: str = Field(examples=["dsr_pct"])
+    kind: Literal["numerical", "categorical"]
+    label: str
+
+
+class WeekLine(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    week: str = Field(examples=["2026-W48", "baseline"])
+    from_: str = Field(alias="from")
+    to: str
+    applications: int
+    approval: StabilityRate
+    outcomes: dict[str, int] = Field(description="approve, approve_with_conditions, decline")
+    mix: dict[str, float | None] = Field(description="Each outcome's share (null: no decision)")
+
+
+class StabilityWeekly(BaseModel):
+    baseline: WeekLine
+    current: list[WeekLine] = Field(description="Every ISO week of the current period")
+
+
+class FairnessGroup(BaseModel):
+    group: str = Field(examples=["perempuan", "25-34"])
+    applicants: int
+    approval: StabilityRate
+    mean_plafon: int | None = Field(description="Of the approved")
+    bad: StabilityRate = Field(description="Of the loans with an outcome")
+    adverse_impact: float | None = Field(description="The approval rate over the highest group's")
+    flagged: bool = Field(description="adverse_impact under 0.8")
+
+
+class StabilityThresholds(BaseModel):
+    shift: float
+    significant: float
+    adverse_impact: float
+    small_group: int
+    source: str
+
+
+class StabilityRead(BaseModel):
+    unreadable: int = Field(description="Stored results without a decision, left out")
+    not_reassessed: int = Field(description="Applications without features (unreadable now)")
+
+
+class StabilityReport(BaseModel):
+    tenant: str
+    read: StabilityRead
+    periods: StabilityPeriods
+    thresholds: StabilityThresholds
+    score: PsiSection | None = Field(description="null when a period has no decision")
+    pd: PsiSection | None = Field(description="null unless both periods have scorecard PDs")
+    characteristics: list[Characteristic]
+    weekly: StabilityWeekly
+    fairness: dict[str, list[FairnessGroup]] = Field(description="gender and age (bands)")
+    warnings: list[str]
+
+
+class StabilityEnvelope(BaseModel):
+    data: StabilityReport
     message: str
     status: Literal["success"] = "success"
 

@@ -1,0 +1,72 @@
+"""SQL adapter of the monitoring store: a tenant's answered recommendations of a period,
+each outer-joined with its loan's outcome (``recommendations`` and ``outcomes``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import Engine, and_, or_, select
+
+from cde.adapters.db.tables import outcomes, recommendations
+from cde.service.monitoring import DecisionRow
+from cde.service.outcomes import FAILED
+
+__all__ = ["SqlMonitoring"]
+
+
+class SqlMonitoring:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def decisions(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[DecisionRow]:
+        """One query a page, each on its own connection: the tenant's next ``page_size``
+        records after the last (created_at, id) seen, with the loan's outcome (the
+        outcomes' primary key is (tenant_id, loan_id): at most one per record)."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        r, o = recommendations.c, outcomes.c
+        where = [r.tenant_id == tenant_id, r.status != FAILED]
+        if start is not None:
+            where.append(r.created_at >= start)
+        if end is not None:
+            where.append(r.created_at < end)
+        query = (
+            select(r.id, r.created_at, r.loan_id, r.payload, r.result, o.bad, o.kolektibilitas)
+            .select_from(
+                recommendations.outerjoin(
+                    outcomes, and_(o.tenant_id == r.tenant_id, o.loan_id == r.loan_id)
+                )
+            )
+            .where(*where)
+            .order_by(r.created_at, r.id)
+            .limit(page_size)
+        )
+        after: tuple[datetime, str] | None = None
+        while True:
+            page = query
+            if after is not None:
+                at, last_id = after
+                page = query.where(or_(r.created_at > at, and_(r.created_at == at, r.id > last_id)))
+            with self._engine.connect() as conn:
+                rows = conn.execute(page).all()
+            for row in rows:
+                yield DecisionRow(
+                    record_id=row.id,
+                    created_at=row.created_at,
+                    loan_id=row.loan_id,
+                    payload=row.payload,
+                    result=row.result,
+                    bad=None if row.bad is None else bool(row.bad),
+                    kolektibilitas=row.kolektibilitas,
+                )
+            if len(rows) < page_size:
+                return
+            after = (rows[-1].created_at, rows[-1].id)
