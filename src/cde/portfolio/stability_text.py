@@ -9,6 +9,7 @@ from typing import Any
 
 from cde.domain.text import Lang
 from cde.portfolio.backtest import OUTCOMES
+from cde.portfolio.text import num, pct, rate_text
 
 __all__ = ["stability_text"]
 
@@ -40,40 +41,16 @@ def _w(key: str, lang: Lang) -> str:
     return _WORDS[key][0 if lang == "id" else 1]
 
 
-def _pct(value: float | None, lang: Lang) -> str:
-    if value is None:
-        return "—"
-    text = f"{value * 100:.1f}%"
-    return text.replace(".", ",") if lang == "id" else text
-
-
-def _num(value: float | None, lang: Lang, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "id" else text
-
-
-def _rate(r: Mapping[str, Any], lang: Lang) -> str:
-    if r["rate"] is None:
-        return "— (0)"
-    star = "*" if r["small"] else ""
-    return (
-        f"{_pct(r['rate'], lang)} [{_pct(r['low'], lang)}–{_pct(r['high'], lang)}] "
-        f"({r['events']}/{r['count']}){star}"
-    )
-
-
 def _psi_line(s: Mapping[str, Any], lang: Lang) -> str:
     return (
-        f"{_num(s['psi'], lang)} ({s['level']}; noise {_num(s['noise'], lang)}, "
-        f"chance 95% {_num(s['chance_95'], lang)}; n {s['baseline_count']} → "
+        f"{num(s['psi'], lang)} ({s['level']}; noise {num(s['noise'], lang)}, "
+        f"chance 95% {num(s['chance_95'], lang)}; n {s['baseline_count']} → "
         f"{s['current_count']})"
     )
 
 
 def _mix(line: Mapping[str, Any], lang: Lang) -> str:
-    return " / ".join(_pct(line["mix"][o], lang) for o in OUTCOMES)
+    return " / ".join(pct(line["mix"][o], lang) for o in OUTCOMES)
 
 
 def stability_text(report: Mapping[str, Any], lang: Lang = "en", title: str = "") -> str:
@@ -88,8 +65,8 @@ def stability_text(report: Mapping[str, Any], lang: Lang = "en", title: str = ""
         )
     t = report["thresholds"]
     lines.append(
-        f"{_w('thresholds', lang)}: stable < {_num(t['shift'], lang, 2)} <= shift < "
-        f"{_num(t['significant'], lang, 2)} <= significant (Siddiqi 2006)"
+        f"{_w('thresholds', lang)}: stable < {num(t['shift'], lang, 2)} <= shift < "
+        f"{num(t['significant'], lang, 2)} <= significant (Siddiqi 2006)"
     )
     lines.append("")
     for key in ("score", "pd"):
@@ -107,7 +84,7 @@ def stability_text(report: Mapping[str, Any], lang: Lang = "en", title: str = ""
     for line in [weekly["baseline"], *weekly["current"]]:
         lines.append(
             f"  {line['week']:<9} {line['from']}..{line['to']}  n={line['applications']:<5} "
-            f"{_rate(line['approval'], lang)}  {_mix(line, lang)}"
+            f"{rate_text(line['approval'], lang)}  {_mix(line, lang)}"
         )
     lines += ["", _w("fairness", lang)]
     for key, groups in report["fairness"].items():
@@ -117,8 +94,8 @@ def stability_text(report: Mapping[str, Any], lang: Lang = "en", title: str = ""
             plafon = "—" if g["mean_plafon"] is None else f"{g['mean_plafon']:,}"
             lines.append(
                 f"    {g['group']:<20} n={g['applicants']:<6} {_w('approval', lang)} "
-                f"{_rate(g['approval'], lang)}  AIR {_num(g['adverse_impact'], lang, 2)}{flag}"
-                f"  plafon {plafon}  bad {_rate(g['bad'], lang)}"
+                f"{rate_text(g['approval'], lang)}  AIR {num(g['adverse_impact'], lang, 2)}{flag}"
+                f"  plafon {plafon}  bad {rate_text(g['bad'], lang)}"
             )
     if report["warnings"]:
         lines += ["", _w("warnings", lang)]

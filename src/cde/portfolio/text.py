@@ -12,7 +12,7 @@ from typing import Any
 
 from cde.domain.text import Lang, rupiah
 
-__all__ = ["WORDS", "backtest_text", "pct", "rate_text", "simulate_text", "word"]
+__all__ = ["WORDS", "backtest_text", "num", "pct", "rate_text", "simulate_text", "word"]
 
 WORDS: dict[str, tuple[str, str]] = {
     "backtest": ("Backtest", "Backtest"),
@@ -93,7 +93,8 @@ def rate_text(r: Mapping[str, Any], lang: Lang) -> str:
     )
 
 
-def _num(value: float | None, lang: Lang, digits: int = 3) -> str:
+def num(value: float | None, lang: Lang, digits: int = 3) -> str:
+    """A figure to ``digits`` decimals, ``—`` for none."""
     if value is None:
         return "—"
     text = f"{value:.{digits}f}"
@@ -102,11 +103,11 @@ def _num(value: float | None, lang: Lang, digits: int = 3) -> str:
 
 def _ranking(name: str, r: Mapping[str, Any], lang: Lang) -> str:
     line = (
-        f"  {name:<14} AUC {_num(r['auc'], lang)} [{_num(r['auc_low'], lang)}–"
-        f"{_num(r['auc_high'], lang)}]  Gini {_num(r['gini'], lang)}  KS {_num(r['ks'], lang)}"
+        f"  {name:<14} AUC {num(r['auc'], lang)} [{num(r['auc_low'], lang)}–"
+        f"{num(r['auc_high'], lang)}]  Gini {num(r['gini'], lang)}  KS {num(r['ks'], lang)}"
     )
     if "brier" in r:
-        line += f"  Brier {_num(r['brier'], lang, 4)}"
+        line += f"  Brier {num(r['brier'], lang, 4)}"
     return line + f"  ({r['bads']}/{r['loans']})"
 
 
@@ -149,7 +150,7 @@ def backtest_text(report: Mapping[str, Any], lang: Lang, title: str = "") -> str
     for key, groups in report["fairness"].items():
         lines.append(f"  {_w(key, lang)}:")
         for g in groups:
-            ratio = _num(g["adverse_impact"], lang, 2)
+            ratio = num(g["adverse_impact"], lang, 2)
             flag = "  ⚠" if g["flagged"] else ""
             plafon = rupiah(g["mean_plafon"], lang) if g["mean_plafon"] is not None else "—"
             lines.append(
