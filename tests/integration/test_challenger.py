@@ -514,7 +514,7 @@ def cli(env: dict[str, str | None], *args: str) -> Any:
 
 
 def test_cde_report_challenger_prints_the_same_report(
-    make_client: MakeClient, strict_file: Path, database_env: dict[str, str]
+    make_client: MakeClient, strict_file: Path, database_env: dict[str, str], tmp_path: Path
 ) -> None:
     container, client = make_client(**shadowing(strict_file))
     tenant, key = container.tenant_admin.create("KSP Cli", None)
@@ -541,9 +541,21 @@ def test_cde_report_challenger_prints_the_same_report(
     assert "Simulation — cde-default" in out
     assert "swapped out (approve → decline)" in out
 
+    page = tmp_path / "challenger.html"
+    as_html = cli(env, *args, "--format", "html", "--output", str(page), "--lang", "en")
+    assert as_html.exit_code == 0, as_html.output
+    html = page.read_text("utf-8")
+    assert "tenant KSP Cli" in html
+    assert "cde-default" in html
+    assert "cde-strict" in html
+    assert html.count("<svg") == 1  # the swap set, drawn
+
     default = cli(env, "report", "challenger", "--from", TODAY, "--to", TODAY)
     assert default.exit_code == 0
     assert "Belum ada permohonan yang dibayangi" in default.stdout  # the default tenant's
+    nothing = cli(env, "report", "challenger", "--from", TODAY, "--to", TODAY, "--format", "html")
+    assert nothing.exit_code == 1  # no swap set to draw: said, no empty page
+    assert "Belum ada permohonan yang dibayangi" in nothing.output
 
     plain: dict[str, str | None] = {**database_env, "CDE_POLICY_FILE": None}
     empty = cli(plain, "report", "challenger", "--from", "2020-01-01", "--to", "2020-01-31")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from itertools import count
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -400,11 +401,12 @@ def cde(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, " ".join(result.stderr.split())
 
 
-def test_the_command_writes_text_and_json_and_refuses_bad_periods(
+def test_the_command_writes_text_json_and_html_and_refuses_bad_periods(
     make_client: MakeClient,
     kocek_headers: dict[str, str],
     database_env: dict[str, str],
     clock: TestClock,
+    tmp_path: Path,
 ) -> None:
     container, client = make_client(rate_limit_per_minute=0)
     other, _ = container.tenant_admin.create("KSP Lain", None)
@@ -442,6 +444,28 @@ def test_the_command_writes_text_and_json_and_refuses_bad_periods(
     assert code == 0
     assert "Stabilitas dan keadilan" in out
 
+    page = tmp_path / "stability.html"
+    code, out, err = cde(
+        database_env, "report", "stability", *periods, "--format", "html", "-o", str(page)
+    )
+    assert code == 0, err
+    assert out == ""
+    html = page.read_text("utf-8")
+    week = printed["weekly"]["current"][0]
+    assert week["score_psi"]["psi"] == pytest.approx(printed["score"]["psi"])  # one week: same
+    for part in (
+        '<html lang="id">',
+        "Stabilitas dan keadilan — tenant default",
+        "PSI skor per minggu",  # the PSI over time, drawn
+        "Sebaran skor 5C",
+        "Tingkat persetujuan per minggu",
+        "0,116 (shift)",
+        "Keadilan (periode kini)",
+    ):
+        assert part in html, part
+    assert html.count("<svg") == 3
+    assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no network
+
     code, out, _ = cde(
         database_env, "report", "stability", *periods, "--tenant", "KSP Lain", "--format", "json"
     )
@@ -473,7 +497,7 @@ def test_the_command_writes_text_and_json_and_refuses_bad_periods(
     assert "no tenant named 'Nobody'" in err
     code, _, err = cde(database_env, "report", "stability", *periods, "--format", "xml")
     assert code == 2
-    assert "--format must be text or json" in err
+    assert "--format must be text, json or html" in err
     code, _, err = cde(database_env, "report", "stability", "--current", f"{first}..{first}")
     assert code == 2
     assert "--baseline" in err

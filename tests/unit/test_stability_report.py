@@ -31,6 +31,8 @@ from cde.domain.outcomes import Outcome
 from cde.policies import default_policy
 from cde.portfolio.backtest import fairness
 from cde.portfolio.book import Replayed
+from cde.portfolio.charts import trend
+from cde.portfolio.html import stability_html
 from cde.portfolio.metrics import psi_noise
 from cde.portfolio.stability import (
     MAX_PERIOD_DAYS,
@@ -263,6 +265,56 @@ def test_every_iso_week_of_the_current_period_has_its_line() -> None:
         "2026-01-31",
     )
     assert "weeks without a decision: 2026-W02" in r["warnings"]
+
+
+def test_each_week_has_its_score_psi_against_the_baseline() -> None:
+    """The PSI over time. Baseline 10, 20, 30, 40 (bins ≤10, (10, 20], (20, 30], >30, a
+    quarter each). Week 6 holds 10, 10, 20, 30, 40, 40: the hand-worked ⅙·ln 2 of the
+    module's docstring. Week 7 holds 10, 20, 30, 40: the baseline's shares, PSI 0. Week 8
+    is empty: no PSI."""
+    feb = Period(date(2026, 2, 2), date(2026, 2, 22))  # Mondays: W06, W07, W08
+    week6 = [obs(x, day=date(2026, 2, 3)) for x in (10, 10, 20, 30, 40, 40)]
+    week7 = [obs(x, day=date(2026, 2, 10)) for x in (10, 20, 30, 40)]
+    r = stability_report([obs(x) for x in (10, 20, 30, 40)], week6 + week7, JAN, feb)
+    six, seven, eight = (w["score_psi"] for w in r["weekly"]["current"])
+    assert six is not None
+    assert seven is not None
+    assert six["psi"] == pytest.approx(math.log(2) / 6)
+    assert six["level"] == "shift"
+    assert six["chance_95"] == pytest.approx(psi_chance(4, 6, 4))
+    assert (seven["psi"], seven["level"]) == (0.0, "stable")
+    assert eight is None
+    assert "score_psi" not in r["weekly"]["baseline"]
+    text = stability_text(r, "en")
+    assert f"PSI 0.116 (chance 95% {psi_chance(4, 6, 4):.3f})" in text
+
+
+def test_the_html_draws_the_psi_over_time_with_its_thresholds() -> None:
+    baseline = [obs(s, gender="l", age=30) for s in range(40, 100)]
+    current = [obs(s - 30, day=date(2026, 2, 3 + s % 14)) for s in range(40, 100)]
+    r = report(baseline, current)
+    page = stability_html(r, "en", "tenant <KSP & Co>")
+    assert page == stability_html(r, "en", "tenant <KSP & Co>")  # deterministic
+    assert "tenant &lt;KSP &amp; Co&gt;" in page
+    assert "<KSP" not in page
+    assert page.count("<svg") == 3
+    psi_chart = page[page.index("Score PSI by week") : page.index("</svg>")]
+    assert psi_chart.count("<polyline") == 2  # the PSI and the chance line, no gap
+    assert ">shift</text>" in psi_chart
+    assert ">significant</text>" in psi_chart
+    weeks = [w for w in r["weekly"]["current"] if w["score_psi"]]
+    assert psi_chart.count("<circle") == 2 * len(weeks)
+    assert 'lang="en"' in page
+    assert "Fairness (current period)" in page
+    assert "<script" not in page
+
+
+def test_a_trend_breaks_its_line_at_a_missing_value() -> None:
+    drawn = trend(
+        ["W1", "W2", "W3", "W4", "W5"], [("x", "#000", [0.1, 0.2, None, 0.3, None])], "t", "y"
+    )
+    assert drawn.count("<polyline") == 1  # W1–W2; W4 alone is a point
+    assert drawn.count("<circle") == 3
 
 
 def test_fairness_is_the_backtests_section_over_the_current_period() -> None:

@@ -46,7 +46,16 @@ from cde.portfolio.metrics import (
     roc_points,
 )
 
-__all__ = ["AGE_BANDS", "OUTCOMES", "age_band", "backtest", "fairness", "ranking", "rate_dict"]
+__all__ = [
+    "AGE_BANDS",
+    "OUTCOMES",
+    "age_band",
+    "backtest",
+    "fairness",
+    "fairness_warnings",
+    "ranking",
+    "rate_dict",
+]
 
 OUTCOMES = ("approve", "approve_with_conditions", "decline")
 # (label, lowest age): an age falls in the last band whose lowest age it reaches
@@ -220,12 +229,28 @@ def backtest(replayed: Sequence[Replayed], bads: Mapping[str, int]) -> dict[str,
                 f"{section}: fewer than {SMALL_GROUP} loans in {', '.join(small)}: "
                 "read their bad rates with their intervals"
             )
-    for name, groups in report["fairness"].items():
+    warnings += fairness_warnings(report["fairness"], small_groups=False)
+    report["warnings"] = warnings
+    return report
+
+
+def fairness_warnings(
+    sections: Mapping[str, Sequence[Mapping[str, Any]]], *, small_groups: bool
+) -> list[str]:
+    """The warnings of a ``fairness`` section: the flagged groups and, with
+    ``small_groups``, the groups too small to read."""
+    warnings = []
+    for name, groups in sections.items():
+        small = [g["group"] for g in groups if g["applicants"] < SMALL_GROUP]
+        if small_groups and small:
+            warnings.append(
+                f"fairness by {name}: fewer than {SMALL_GROUP} applicants in "
+                f"{', '.join(small)}: the ratio moves a lot by chance"
+            )
         flagged = [g["group"] for g in groups if g["flagged"]]
         if flagged:
             warnings.append(
                 f"fairness by {name}: approval rate under {ADVERSE_IMPACT_FLAG:.0%} of the "
                 f"highest group's for {', '.join(flagged)}"
             )
-    report["warnings"] = warnings
-    return report
+    return warnings

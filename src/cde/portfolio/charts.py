@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-__all__ = ["bars", "grouped_bars", "line"]
+__all__ = ["bars", "grouped_bars", "line", "trend"]
 
 W, H = 560, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 30, 40
@@ -29,7 +29,8 @@ def _axes(body: list[str], y_max: float, y_label: str, percent: bool) -> None:
     for k in range(5):
         value = y_max * k / 4
         y = y0 - (y0 - y1) * k / 4
-        text = f"{value * 100:.0f}%" if percent else f"{value:.0f}"
+        digits = 2 if y_max < 5 else 0  # small values (a PSI) need decimals; counts do not
+        text = f"{value * 100:.0f}%" if percent else f"{value:.{digits}f}"
         body.append(f'<line x1="{x0 - 4}" y1="{y:.1f}" x2="{x0}" y2="{y:.1f}" stroke="#444"/>')
         body.append(
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{text}</text>'
@@ -136,4 +137,65 @@ def line(
         f'<text x="{(x0 + x1) / 2:.0f}" y="{H - 8}" font-size="10" text-anchor="middle">'
         f"{escape(x_label)}</text>"
     )
+    return _frame(body, title)
+
+
+def trend(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, str, Sequence[float | None]]],
+    title: str,
+    y_label: str,
+    *,
+    percent: bool = False,
+    guides: Sequence[tuple[float, str]] = (),
+) -> str:
+    """Values over ordered labels (weeks): ``series`` is ``(name, colour, values)``, a None
+    a gap in its line; ``guides`` are dashed horizontal lines ``(value, name)`` (thresholds)."""
+    body: list[str] = []
+    known = [v for _, _, values in series for v in values if v is not None]
+    top = max([*known, *(g for g, _ in guides), 0.01]) * 1.1
+    _axes(body, top, y_label, percent=percent)
+    x0, y0, x1, y1 = LEFT, H - BOTTOM, W - RIGHT, TOP
+    slot = (x1 - x0) / max(len(labels), 1)
+
+    def y_of(value: float) -> float:
+        return y0 - (y0 - y1) * value / top
+
+    for level, name in guides:
+        body.append(
+            f'<line x1="{x0}" y1="{y_of(level):.1f}" x2="{x1}" y2="{y_of(level):.1f}" '
+            'stroke="#c53030" stroke-dasharray="4"/>'
+        )
+        body.append(
+            f'<text x="{x1 - 2}" y="{y_of(level) - 3:.1f}" font-size="9" text-anchor="end" '
+            f'fill="#c53030">{escape(name)}</text>'
+        )
+    step = max(1, len(labels) // 8)  # at most about eight labels under the axis
+    for i, label in enumerate(labels):
+        if i % step == 0:
+            body.append(
+                f'<text x="{x0 + slot * (i + 0.5):.1f}" y="{y0 + 14}" font-size="10" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    for j, (name, colour, values) in enumerate(series):
+        run: list[str] = []
+        padded: list[float | None] = [*values, None]  # the None ends the last run
+        for i, value in enumerate(padded):
+            if value is None:
+                if len(run) > 1:
+                    body.append(
+                        f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
+                        f'points="{" ".join(run)}"/>'
+                    )
+                run = []
+                continue
+            x, y = f"{x0 + slot * (i + 0.5):.1f}", f"{y_of(value):.1f}"
+            run.append(f"{x},{y}")
+            body.append(f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"/>')
+        body.append(
+            f'<rect x="{W - 150}" y="{TOP + 14 * j}" width="10" height="10" fill="{colour}"/>'
+        )
+        body.append(
+            f'<text x="{W - 136}" y="{TOP + 9 + 14 * j}" font-size="10">{escape(name)}</text>'
+        )
     return _frame(body, title)

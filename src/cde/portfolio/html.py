@@ -15,9 +15,11 @@ from markupsafe import Markup
 from cde import __version__
 from cde.domain.text import Lang, rupiah
 from cde.portfolio import charts
+from cde.portfolio.backtest import OUTCOMES
+from cde.portfolio.stability_text import stability_word
 from cde.portfolio.text import pct, word
 
-__all__ = ["backtest_html", "simulate_html"]
+__all__ = ["backtest_html", "simulate_html", "stability_html"]
 
 
 @cache
@@ -101,5 +103,79 @@ def simulate_html(report: Mapping[str, Any], lang: Lang, title: str = "") -> str
         subtitle=title,
         new_label="baru" if lang == "id" else "new",
         charts={"swap": Markup(swap)},  # SVG drawn by charts.py, its text escaped
+        **_common(lang),
+    )
+
+
+def _short_bin(label: str) -> str:
+    """ "500 < x <= 540" → "≤540", "> 700" → ">700": a bin by its upper edge, under a bar."""
+    if "<= " in label:
+        return "≤" + label.rsplit("<= ", 1)[1]
+    return label.replace("> ", ">")
+
+
+def stability_html(report: Mapping[str, Any], lang: Lang, title: str = "") -> str:
+    """The stability report (:func:`cde.portfolio.stability.stability_report`) as HTML: the
+    PSI over time (each week of the current period against the baseline, with the
+    thresholds), the score's bins in both periods, the approval rate by week."""
+
+    def sw(key: str) -> str:
+        return stability_word(key, lang)
+
+    weeks = report["weekly"]["current"]
+    labels = [line["week"][5:] for line in weeks]  # "W07": the year is in the table
+    t = report["thresholds"]
+    drawn = {
+        "psi_over_time": charts.trend(
+            labels,
+            [
+                (
+                    "PSI",
+                    "#2b6cb0",
+                    [line["score_psi"]["psi"] if line["score_psi"] else None for line in weeks],
+                ),
+                (
+                    sw("chance"),
+                    "#a0aec0",
+                    [
+                        line["score_psi"]["chance_95"] if line["score_psi"] else None
+                        for line in weeks
+                    ],
+                ),
+            ],
+            sw("psi_over_time"),
+            "PSI",
+            guides=[(t["shift"], "shift"), (t["significant"], "significant")],
+        ),
+        "approval": charts.trend(
+            labels,
+            [(sw("approval"), "#38a169", [line["approval"]["rate"] for line in weeks])],
+            sw("approval_weekly"),
+            sw("approval"),
+            percent=True,
+        ),
+        "score_bins": (
+            charts.grouped_bars(
+                [_short_bin(b["bin"]) for b in report["score"]["bins"]],
+                [
+                    (sw("baseline"), "#a0aec0", [b["baseline"] for b in report["score"]["bins"]]),
+                    (sw("current"), "#2b6cb0", [b["current"] for b in report["score"]["bins"]]),
+                ],
+                sw("score_bins"),
+                sw("decisions"),
+            )
+            if report["score"]
+            else ""
+        ),
+    }
+    heading = sw("title")
+    template = _environment().get_template("stability.html.j2")
+    return template.render(
+        r=report,
+        heading=f"{heading}{' — ' + title if title else ''}",
+        subtitle="",
+        sw=sw,
+        outcomes=OUTCOMES,
+        charts={k: Markup(v) for k, v in drawn.items()},  # SVG drawn by charts.py, its text escaped
         **_common(lang),
     )

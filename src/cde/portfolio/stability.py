@@ -48,7 +48,7 @@ from typing import Any
 
 from cde.domain.scorecard.features import FEATURES, LABELS, FeatureValue
 from cde.errors import FieldMessage, FieldProblem, InvalidInputError
-from cde.portfolio.backtest import OUTCOMES, fairness, rate_dict
+from cde.portfolio.backtest import OUTCOMES, fairness, fairness_warnings, rate_dict
 from cde.portfolio.book import APPROVED, Replayed
 from cde.portfolio.metrics import (
     ADVERSE_IMPACT_FLAG,
@@ -326,8 +326,27 @@ def _line(label: str, first: date, last: date, rows: Sequence[Observed]) -> dict
     }
 
 
-def _weeks(current: Period, rows: Sequence[Observed]) -> list[dict[str, Any]]:
-    """One line per ISO week the period touches, its days clipped to the period."""
+def _weekly_psi(
+    baseline: Sequence[Observed], week: Sequence[Observed], bins: int
+) -> dict[str, Any] | None:
+    """The score PSI of one week of the current period against the whole baseline (None
+    when either is empty), with the PSI chance alone reaches at that week's size: a week
+    holds few decisions, and its PSI is noisier than the period's."""
+    if not baseline or not week:
+        return None
+    found = psi_of([o.score for o in baseline], [o.score for o in week], bins)
+    return {
+        "psi": found.psi,
+        "level": found.level,
+        "chance_95": psi_chance(len(baseline), len(week), len(found.expected)),
+    }
+
+
+def _weeks(
+    current: Period, rows: Sequence[Observed], baseline: Sequence[Observed], bins: int
+) -> list[dict[str, Any]]:
+    """One line per ISO week the period touches, its days clipped to the period, with the
+    week's score PSI against the baseline (the PSI over time)."""
     spans: dict[tuple[int, int], list[date]] = {}
     day = current.first
     while True:
@@ -343,7 +362,10 @@ def _weeks(current: Period, rows: Sequence[Observed]) -> list[dict[str, Any]]:
         if key in members and current.first <= o.day <= current.last:
             members[key].append(o)
     return [
-        _line(f"{year}-W{week:02d}", first, last, members[(year, week)])
+        {
+            **_line(f"{year}-W{week:02d}", first, last, members[(year, week)]),
+            "score_psi": _weekly_psi(baseline, members[(year, week)], bins),
+        }
         for (year, week), (first, last) in spans.items()
     ]
 
@@ -461,7 +483,7 @@ def stability_report(
                 f"{score['chance_95']:.3f} 1 time in 20, by chance alone: read the "
                 f"thresholds {PSI_SHIFT:.2f} and {PSI_SIGNIFICANT:.2f} against those figures"
             )
-    weeks = _weeks(current_period, current)
+    weeks = _weeks(current_period, current, baseline, bins)
     report["weekly"] = {
         "baseline": _line("baseline", baseline_period.first, baseline_period.last, baseline),
         "current": weeks,
@@ -479,18 +501,6 @@ def stability_report(
         [_replayed(o) for o in current],
         {o.loan_id: o.bad for o in current if o.bad is not None},
     )
-    for name, groups in report["fairness"].items():
-        small = [g["group"] for g in groups if g["applicants"] < SMALL_GROUP]
-        if small:
-            warnings.append(
-                f"fairness by {name}: fewer than {SMALL_GROUP} applicants in "
-                f"{', '.join(small)}: the ratio moves a lot by chance"
-            )
-        flagged = [g["group"] for g in groups if g["flagged"]]
-        if flagged:
-            warnings.append(
-                f"fairness by {name}: approval rate under {ADVERSE_IMPACT_FLAG:.0%} of the "
-                f"highest group's for {', '.join(flagged)}"
-            )
+    warnings += fairness_warnings(report["fairness"], small_groups=True)
     report["warnings"] = warnings
     return report

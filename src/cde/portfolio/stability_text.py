@@ -11,7 +11,7 @@ from cde.domain.text import Lang
 from cde.portfolio.backtest import OUTCOMES
 from cde.portfolio.text import num, pct, rate_text
 
-__all__ = ["stability_text"]
+__all__ = ["stability_text", "stability_word"]
 
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("Stabilitas dan keadilan", "Stability and fairness"),
@@ -30,6 +30,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "age": ("usia", "age"),
     "warnings": ("Peringatan", "Warnings"),
     "thresholds": ("Ambang PSI", "PSI thresholds"),
+    "noise": ("derau", "noise"),
+    "chance": ("peluang 95%", "chance 95%"),
+    "from_to": ("tanggal", "dates"),
+    "psi_over_time": ("PSI skor per minggu", "Score PSI by week"),
+    "score_bins": ("Sebaran skor 5C", "5C score distribution"),
+    "approval_weekly": ("Tingkat persetujuan per minggu", "Approval rate by week"),
+    "applications": ("permohonan", "applications"),
     "small": (
         "* kelompok kecil (< 30): baca dengan intervalnya",
         "* small group (< 30): read it with its interval",
@@ -37,8 +44,12 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _w(key: str, lang: Lang) -> str:
+def stability_word(key: str, lang: Lang) -> str:
+    """The stability report's word for ``key`` in ``lang`` (the HTML report's too)."""
     return _WORDS[key][0 if lang == "id" else 1]
+
+
+_w = stability_word
 
 
 def _psi_line(s: Mapping[str, Any], lang: Lang) -> str:
@@ -47,6 +58,13 @@ def _psi_line(s: Mapping[str, Any], lang: Lang) -> str:
         f"chance 95% {num(s['chance_95'], lang)}; n {s['baseline_count']} → "
         f"{s['current_count']})"
     )
+
+
+def _week_psi(line: Mapping[str, Any], lang: Lang) -> str:
+    found = line.get("score_psi")
+    if not found:
+        return ""
+    return f"  PSI {num(found['psi'], lang)} ({_w('chance', lang)} {num(found['chance_95'], lang)})"
 
 
 def _mix(line: Mapping[str, Any], lang: Lang) -> str:
@@ -84,7 +102,7 @@ def stability_text(report: Mapping[str, Any], lang: Lang = "en", title: str = ""
     for line in [weekly["baseline"], *weekly["current"]]:
         lines.append(
             f"  {line['week']:<9} {line['from']}..{line['to']}  n={line['applications']:<5} "
-            f"{rate_text(line['approval'], lang)}  {_mix(line, lang)}"
+            f"{rate_text(line['approval'], lang)}  {_mix(line, lang)}{_week_psi(line, lang)}"
         )
     lines += ["", _w("fairness", lang)]
     for key, groups in report["fairness"].items():

@@ -20,6 +20,8 @@ import typer
 from cde.domain.text import Lang
 from cde.entrypoints.cli._common import LangOption, _Admin, _lang, _usage
 from cde.entrypoints.cli.outcomes import TenantOption, _tenant_id
+from cde.entrypoints.cli.portfolio import OutputOption, _format, _write
+from cde.portfolio.html import simulate_html, stability_html
 from cde.portfolio.stability import PeriodError, parse_period
 from cde.portfolio.stability_text import stability_text
 from cde.portfolio.text import simulate_text
@@ -37,7 +39,9 @@ FromOption = Annotated[
 ToOption = Annotated[
     str, typer.Option("--to", help="The last day, YYYY-MM-DD (in CDE_TIMEZONE), included.")
 ]
-FormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="text, json or html (one self-contained file).")
+]
 
 _WORDS: dict[str, tuple[str, str]] = {
     "title": ("Champion–challenger", "Champion–challenger"),
@@ -126,14 +130,14 @@ def challenger_command(
     last: ToOption,
     tenant: TenantOption = None,
     output_format: FormatOption = "text",
+    output: OutputOption = None,
     lang: LangOption = "id",
 ) -> None:
     """The swap set between the champion and the challenger on the applications the
     challenger shadowed (CDE_CHALLENGER_POLICY, CDE_CHALLENGER_SHARE), with the bad rate
     of each group where the tenant recorded outcomes."""
     language: Lang = _lang(lang)
-    if output_format not in ("text", "json"):
-        raise _usage(f"--format must be text or json, not {output_format!r}")
+    fmt = _format(output_format)
     start, end = _day(first, "--from"), _day(last, "--to")
     if start > end:
         raise _usage(f"--from {start} is after --to {end}")
@@ -142,11 +146,23 @@ def challenger_command(
         report = c.challenger.report(tenant_id, start, end)
         found = c.tenants.by_id(tenant_id)
     name = found.name if found is not None else tenant_id
-    if output_format == "json":
-        option = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-        typer.echo(orjson.dumps(report, option=option).decode())
-        return
-    typer.echo(challenger_text(report, language, name), nl=False)
+    if fmt == "json":
+        _write(_json(report), output)
+    elif fmt == "html":
+        if report["note"] is not None:  # nothing shadowed: no swap set to draw
+            typer.echo(challenger_text(report, language, name), err=True, nl=False)
+            raise typer.Exit(1)
+        title = (
+            f"{_w('tenant', language)} {name}, {report['from']} {_w('to', language)} "
+            f"{report['to']}: {_named(report['champion'])} → {_named(report['challenger'])}"
+        )
+        _write(simulate_html(report["swap_set"], language, title), output)
+    else:
+        _write(challenger_text(report, language, name), output)
+
+
+def _json(report: dict[str, Any]) -> str:
+    return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode() + "\n"
 
 
 @report_app.command("stability")
@@ -165,6 +181,7 @@ def stability_command(
     ],
     tenant: TenantOption = None,
     output_format: FormatOption = "text",
+    output: OutputOption = None,
     lang: LangOption = "id",
 ) -> None:
     """Population stability (PSI) of the score, the PD and each scorecard feature between
@@ -172,8 +189,7 @@ def stability_command(
     fairness by gender and age band. Sets the cde_score_psi / cde_pd_psi gauges of this
     process (the server's are set by GET /kocek/cde/reports/stability)."""
     language: Lang = _lang(lang)
-    if output_format not in ("text", "json"):
-        raise _usage(f"--format must be text or json, not {output_format!r}")
+    fmt = _format(output_format)
     try:
         periods = parse_period(baseline, "--baseline"), parse_period(current, "--current")
     except PeriodError as exc:
@@ -183,8 +199,9 @@ def stability_command(
         if found is None:  # _tenant_id found it a moment ago
             raise _usage(f"no tenant named {tenant!r}")
         report = c.monitoring.stability(found, *periods)
-    if output_format == "json":
-        option = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-        typer.echo(orjson.dumps(report, option=option).decode())
-        return
-    typer.echo(stability_text(report, language, f"tenant {found.name}"), nl=False)
+    title = f"{_w('tenant', language)} {found.name}"
+    render = {
+        "json": lambda: _json(report),
+        "html": lambda: stability_html(report, language, title),
+    }
+    _write(render.get(fmt, lambda: stability_text(report, language, title))(), output)
