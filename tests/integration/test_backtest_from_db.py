@@ -5,21 +5,17 @@ files and ``--from-db`` do not mix."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import orjson
 from typer.testing import CliRunner
 
-from cde.bootstrap import Container
 from cde.entrypoints.cli import app
-from cde.service.ports import Caller
 from conftest import MakeClient
 from generate_loan_book import loan_book, write_book
+from stored import store_many
 
 OUTCOMES = "/kocek/cde/outcomes"
-CALLER = Caller("123", "Samehada", "Eksekutif", "127.0.0.1", "203.0.113.7")
 
 
 def cde(env: dict[str, str], *args: str) -> tuple[int, bytes, str]:
@@ -28,15 +24,6 @@ def cde(env: dict[str, str], *args: str) -> tuple[int, bytes, str]:
         raise AssertionError(f"uncaught {result.exception!r}") from result.exception
     assert "Traceback" not in result.stderr
     return result.exit_code, result.stdout_bytes, " ".join(result.stderr.split())
-
-
-def store_many(container: Container, tenant_id: str, applications: list[dict[str, Any]]) -> None:
-    def one(application: dict[str, Any]) -> None:
-        body = orjson.dumps(application)
-        container.recommender.recommend(body, application, CALLER, "id", tenant_id=tenant_id)
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, applications))
 
 
 def test_the_stored_book_replays_as_the_same_book_in_files(
@@ -48,12 +35,12 @@ def test_the_stored_book_replays_as_the_same_book_in_files(
     book = loan_book(160, seed=4)
     container, client = make_client(rate_limit_per_minute=0)
     other, other_key = container.tenant_admin.create("KSP Lain", None)
-    store_many(container, "default", book.applications)
+    store_many(container, book.applications, "default")
     outcomes = [{**o, "applied_at": o["applied_at"].isoformat()} for o in book.outcomes]
     response = client.post(OUTCOMES, content=orjson.dumps(outcomes), headers=kocek_headers)
     assert response.status_code == 200, response.text
     # another tenant stores the first 40 loans too, all bad: never part of this book
-    store_many(container, other.id, book.applications[:40])
+    store_many(container, book.applications[:40], other.id)
     theirs = {**kocek_headers, "Authorization": f"Bearer {other_key}"}
     bad = [{"loan_id": a["loan_id"], "bad": 1} for a in book.applications[:40]]
     assert client.post(OUTCOMES, content=orjson.dumps(bad), headers=theirs).status_code == 200

@@ -17,7 +17,6 @@ second application, the other tenant's) go through the HTTP API."""
 from __future__ import annotations
 
 import copy
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,13 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from cde.bootstrap import Container
 from cde.domain.scorecard.model import load_scorecard
 from cde.entrypoints.cli import app
 from cde.scorecard.training import MIN_BADS, MIN_ROWS, input_sha256
-from cde.service.ports import Caller
 from clocks import TEST_TODAY, TestClock
 from conftest import MakeClient
 from generate_loan_book import LoanBook, loan_book
+from stored import store_many
 
 pytest.importorskip("optbinning")
 pytest.importorskip("sklearn")
@@ -42,7 +40,6 @@ pytest.importorskip("sklearn")
 SINGLE = "/kocek/cde/credit-recommendation"
 OUTCOMES = "/kocek/cde/outcomes"
 JAKARTA = ZoneInfo("Asia/Jakarta")
-CALLER = Caller("123", "Samehada", "Eksekutif", "127.0.0.1", "203.0.113.7")
 
 STORED = 620  # applications the default tenant stores
 LABELLED = 600  # the first 600 loans get an outcome; the last 20 stored ones none
@@ -67,18 +64,6 @@ def cde(env: dict[str, str], *args: str) -> tuple[int, str, str]:
         raise AssertionError(f"uncaught {result.exception!r}") from result.exception
     assert "Traceback" not in result.stdout + result.stderr
     return result.exit_code, result.stdout, " ".join(result.stderr.split())
-
-
-def store_many(container: Container, tenant_id: str, applications: list[dict[str, Any]]) -> None:
-    """Through the service layer, 16 at a time (the group-commit writer commits them
-    together)."""
-
-    def one(application: dict[str, Any]) -> None:
-        body = orjson.dumps(application)
-        container.recommender.recommend(body, application, CALLER, "id", tenant_id=tenant_id)
-
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(one, applications))
 
 
 def store(client: Any, headers: dict[str, str], applications: list[dict[str, Any]]) -> None:
@@ -110,7 +95,7 @@ def test_training_from_the_database_uses_the_latest_application_of_each_loan(
     container, client = make_client(rate_limit_per_minute=0)
     _, other_key = container.tenant_admin.create("KSP Lain", None)
     theirs = {**kocek_headers, "Authorization": f"Bearer {other_key}"}
-    store_many(container, "default", apps)
+    store_many(container, apps, "default")
     # Loan 0 again 17 hours later (the next day in Jakarta, still the same day in UTC): a
     # changed application, the one the loan was disbursed on.
     clock.advance(17 * 3600)
@@ -208,7 +193,7 @@ def test_a_tenants_book_too_small_is_refused_with_its_numbers(
     post_outcomes(client, small, outcomes)
     bads = sum(o["bad"] for o in book.outcomes[:25])
     # the default tenant's big book is not the small tenant's
-    store_many(container, "default", book.applications[25:])
+    store_many(container, book.applications[25:], "default")
     post_outcomes(
         client, kocek_headers, [{"loan_id": a["loan_id"], "bad": 1} for a in book.applications]
     )

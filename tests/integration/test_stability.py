@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from itertools import count
 from pathlib import Path
@@ -33,14 +31,14 @@ from typer.testing import CliRunner
 from cde.bootstrap import Container
 from cde.domain.outcomes import Outcome
 from cde.entrypoints.cli import app
-from cde.service.ports import Caller, StoredRecommendation
+from cde.service.ports import StoredRecommendation
 from clocks import TestClock
 from conftest import SEED_FILE, MakeClient
 from generate_applications import generate
+from stored import CALLER, store_many
 
 ROUTE = "/kocek/cde/reports/stability"
 JAKARTA = ZoneInfo("Asia/Jakarta")
-CALLER = Caller("123", "Samehada", "Eksekutif", "127.0.0.1", "203.0.113.7")
 SEED = orjson.loads(SEED_FILE.read_bytes())
 DAY = timedelta(days=1)
 _ids = count(1)
@@ -66,20 +64,6 @@ def poorer(application: dict[str, Any]) -> dict[str, Any]:
         low, high = item["value"].split("-")
         item["value"] = f"{int(low) // 3}-{int(high) // 3}"
     return changed
-
-
-def store_many(
-    container: Container, applications: Iterable[dict[str, Any]], tenant_id: str = "default"
-) -> None:
-    """Through the service layer, 16 at a time (the group-commit writer commits them
-    together)."""
-
-    def one(application: dict[str, Any]) -> None:
-        body = orjson.dumps(application)
-        container.recommender.recommend(body, application, CALLER, "id", tenant_id=tenant_id)
-
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(one, applications))
 
 
 def put(
