@@ -33,3 +33,18 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> str | None:
     moment = os.environ.get(MACHINE_DATE)
     return f"machine date moved to {moment} ({MACHINE_DATE})" if moment else None
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of Debian's headless Chromium (``make browser`` installs it with its
+    driver). Missing on a developer's machine: the browser tests are skipped; in CI
+    (``CI`` set) the run fails instead, so a green CI always drove a real browser."""
+    import shutil
+
+    found = shutil.which("chromium")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI: Debian's chromium is not installed (make browser installs it)")
+        pytest.skip("Debian's chromium is not installed (make browser installs it)")
+    return found

@@ -4,7 +4,6 @@ is installed, rendered by a real headless browser."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,8 +119,9 @@ def test_the_simulation_is_one_self_contained_file(
     assert "DECLINE_SCORE_LOW" in html  # what drives the swaps
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
-def test_a_real_browser_renders_the_report(book: tuple[Path, Path, Path], tmp_path: Path) -> None:
+def test_a_real_browser_renders_the_report(
+    book: tuple[Path, Path, Path], tmp_path: Path, chromium: str
+) -> None:
     apps, outs, card = book
     target = tmp_path / "report.html"
     run(
@@ -139,7 +139,7 @@ def test_a_real_browser_renders_the_report(book: tuple[Path, Path, Path], tmp_pa
     # the DOM after rendering, with the network switched off: the charts are there
     proc = subprocess.run(
         [
-            "chromium",
+            chromium,
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -159,7 +159,7 @@ def test_a_real_browser_renders_the_report(book: tuple[Path, Path, Path], tmp_pa
     shot = tmp_path / "report.png"
     subprocess.run(
         [
-            "chromium",
+            chromium,
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
