@@ -39,7 +39,7 @@ from cde.service.batches import Batch, BatchProgress, Item, ItemResult
 from cde.service.challenger import ChallengerResult, Shadowed
 from cde.service.idempotency import Reservation
 from cde.service.instructions import Instructions
-from cde.service.monitoring import DecisionRow
+from cde.service.monitoring import DashboardRow, DecisionRow, dashboard_row
 from cde.service.narrators import Narration, ProviderError
 from cde.service.outcomes import (
     FAILED,
@@ -266,6 +266,11 @@ class FakeRecommendations:
         status: str | None,
         offset: int,
         limit: int,
+        outcome: str | None = None,
+        grade: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        with_decision: bool = False,
     ) -> Page:
         self._reachable()
         with self._lock:
@@ -276,15 +281,27 @@ class FakeRecommendations:
                 and (loan_id is None or r.loan_id == loan_id)
                 and (customer_id is None or r.customer_id == customer_id)
                 and (status is None or r.status == status)
+                and (created_from is None or r.created_at >= created_from)
+                and (created_to is None or r.created_at < created_to)
+                and (outcome is None or _in_result(r, "decision", "outcome") == outcome)
+                and (grade is None or _in_result(r, "assessment", "grade") == grade)
             ]
         found.sort(key=lambda r: r.id, reverse=True)  # ids are time-ordered: newest first
-        return Page(
-            items=[
-                RecommendationSummary(r.id, r.created_at, r.status, r.loan_id, r.customer_id)
-                for r in found[offset : offset + limit]
-            ],
-            total=len(found),
-        )
+
+        def summary(r: StoredRecommendation) -> RecommendationSummary:
+            decided: tuple[str | None, str | None, int | None] = (None, None, None)
+            if with_decision and r.result is not None:
+                plafon = _in_result(r, "decision", "plafon")
+                decided = (
+                    _in_result(r, "decision", "outcome"),
+                    _in_result(r, "assessment", "grade"),
+                    int(plafon) if plafon is not None and plafon.isdigit() else None,
+                )
+            return RecommendationSummary(
+                r.id, r.created_at, r.status, r.loan_id, r.customer_id, *decided
+            )
+
+        return Page(items=[summary(r) for r in found[offset : offset + limit]], total=len(found))
 
     def finish(self, record_id: str, result: str) -> bool:
         self._reachable()
@@ -321,6 +338,18 @@ class FakeRecommendations:
         """Every stored record, oldest id first (for assertions)."""
         with self._lock:
             return tuple(sorted(self._records.values(), key=lambda r: r.id))
+
+
+def _in_result(record: StoredRecommendation, *path: str) -> str | None:
+    """A member of the stored result as the SQL list reads it: text, None when absent."""
+    value: Any = orjson.loads(record.result) if record.result is not None else None
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if value is None or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 # --- switches and tokens ------------------------------------------------------------------
@@ -808,6 +837,37 @@ class FakeMonitoring:
                 result=r.result,
                 bad=outcome.bad if outcome is not None else None,
                 kolektibilitas=outcome.kolektibilitas if outcome is not None else None,
+            )
+
+    def dashboard_rows(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[DashboardRow]:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        records = sorted(
+            (
+                r
+                for r in self.outcomes.recommendations.all()
+                if r.tenant_id == tenant_id
+                and (start is None or r.created_at >= start)
+                and (end is None or r.created_at < end)
+            ),
+            key=lambda r: (r.created_at, r.id),
+        )
+        for r in records:
+            outcome = self.outcomes.get(tenant_id, r.loan_id)
+            yield dashboard_row(
+                r.created_at,
+                r.loan_id,
+                r.status,
+                r.result,
+                outcome.bad if outcome is not None else None,
+                outcome.kolektibilitas if outcome is not None else None,
             )
 
 

@@ -49,9 +49,11 @@ from cde.service.audit import AuditLog
 from cde.service.auth import Authenticator, ClaimNames
 from cde.service.batches import BatchService, BatchStore
 from cde.service.challenger import ChallengerService, ChallengerStore
+from cde.service.dashboard import Dashboard
 from cde.service.idempotency import Idempotency, IdempotencyStore
 from cde.service.instructions import Instructions, default_instructions, load_instruction_file
 from cde.service.jobs import BATCH_CHUNK, CHALLENGER, NARRATE, JobQueue
+from cde.service.memos import MemoDocuments
 from cde.service.monitoring import Monitoring, MonitoringStore
 from cde.service.narrative_jobs import NarrationService
 from cde.service.narrators import ChatModel, LlmNarrator, Narrator, RulesNarrator
@@ -118,6 +120,9 @@ class Container:
     # policy that decides each tenant's applications (its active version, else ``policy``).
     policy_versions: PolicyVersions
     tenant_policies: TenantPolicies
+    # The workspace's portfolio dashboard: figures and SVG charts of a tenant's decisions.
+    dashboard: Dashboard
+    memos: MemoDocuments  # the memo of a stored recommendation as a PDF
     # Concrete: the worker threads of the embedded queue (only that queue has them in
     # process); the HTTP layer's /ready says whether they run here.
     worker: EmbeddedWorker | None = None
@@ -364,6 +369,7 @@ def bootstrap(
         observe=observe_narrative,
         policies=tenant_policies,
     )
+    watched = monitoring_store or SqlMonitoring(engine)
     challenger = ChallengerService(
         challenger_results or SqlChallengerResults(engine),
         recommendations,
@@ -418,7 +424,7 @@ def bootstrap(
         ),
         challenger=challenger,
         monitoring=Monitoring(
-            monitoring_store or SqlMonitoring(engine),
+            watched,
             policy,
             settings.zone,
             observe=observe_stability,
@@ -434,4 +440,20 @@ def bootstrap(
             on_change=tenant_policies.forget,
         ),
         tenant_policies=tenant_policies,
+        dashboard=Dashboard(
+            watched,
+            policy,
+            settings.zone,
+            clock,
+            policies=tenant_policies,
+            challenger=challenger,
+        ),
+        memos=MemoDocuments(
+            recommendations,
+            tenants,
+            clock,
+            settings.zone,
+            default_tenant_id=DEFAULT_TENANT_ID,
+            default_name=settings.cooperative_name,
+        ),
     )

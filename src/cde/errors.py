@@ -25,12 +25,14 @@
     │   ├── RoleRefusedError         the caller's role may not do this          (403)
     │   ├── QuotaExhaustedError      the tenant's quota is used up              (403)
     │   ├── RateLimitedError         the tenant's rate limit is spent           (429)
-    │   └── IdempotencyPendingError  the first request with the key still runs  (409)
+    │   ├── IdempotencyPendingError  the first request with the key still runs  (409)
+    │   └── MemoUnavailableError     a recommendation with no memo to print     (409)
     ├── NotFoundError                nothing there (or another tenant's)        (404)
     ├── UnavailableError             a store or queue does not answer           (503)
     ├── EvaluationFailedError        an accepted application failed, unexpectedly (500)
     ├── ProviderError                the language model could not be asked
-    └── TrainingUnavailableError     scorecard training without cde[train] installed
+    ├── TrainingUnavailableError     scorecard training without cde[train] installed
+    └── PdfUnavailableError          the memo PDF without cde[pdf] installed    (501)
 
 The classes without a status above are not HTTP errors (a policy file, a loan schedule, a
 tenant command: the CLI's). ``InvalidApplicationError``, ``BatchError``,
@@ -41,7 +43,8 @@ defined beside the code that raises them (``cde.domain.application``,
 ``InvalidOutcomeError`` and
 ``OutcomeBodyError`` (``cde.domain.outcomes``, ``cde.service.outcomes``) and the
 scorecard's (``cde.domain.scorecard.model``, ``cde.domain.scorecard.features``,
-``cde.scorecard.training``); the rest here. This module imports nothing of cde's, so
+``cde.scorecard.training``), and the memo PDF's (``cde.documents.memo_pdf``,
+``cde.service.memos``); the rest here. This module imports nothing of cde's, so
 every layer may raise from it.
 
 Each class says how the edges present it: ``status`` (HTTP), ``message_key`` (the API's

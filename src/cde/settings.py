@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     )
     service_enabled: bool = Field(True, description="Master switch for the /kocek/cde routes.")
     timezone: str = Field("Asia/Jakarta", description="Time zone of `date` and of 'today'.")
+    cooperative_name: str | None = Field(
+        None,
+        max_length=200,
+        description="The cooperative's name on the memo PDF of the default tenant (the one "
+        "CDE_API_TOKENS act as) and of `cde evaluate --format pdf`; other tenants' own names.",
+    )
     policy_file: Path | None = Field(None, description="Credit policy file; default shipped.")
     scorecard_file: Path | None = Field(
         None,
@@ -105,6 +111,23 @@ class Settings(BaseSettings):
     instruction_dir: Path | None = Field(None, description="Where instruction files live.")
     cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Origins allowed by CORS (none: CORS off)."
+    )
+
+    # --- the analyst's workspace (/ui): its session cookie ------------------------------------
+    ui_session_secret: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="Signs the workspace's session cookie (32+ characters); default: a random "
+        "one kept in <data_dir>/ui_session_secret (mode 0600), shared by the processes "
+        "that share the data directory.",
+    )
+    ui_session_minutes: int = Field(
+        480, ge=1, le=10_080, description="How long a workspace sign-in lasts (minutes)."
+    )
+    ui_cookie_secure: bool | None = Field(
+        None,
+        description="The session cookie's Secure flag; default: when the request came over "
+        "TLS (as uvicorn sees it, X-Forwarded-Proto from FORWARDED_ALLOW_IPS included).",
     )
 
     # --- batches and background jobs ----------------------------------------------------------

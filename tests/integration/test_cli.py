@@ -393,7 +393,7 @@ def test_a_body_that_is_not_an_object_is_an_invalid_application(
         (["--lang", "xx"], "--lang"),
         (["--today", "2024-13-01"], "--today"),
         (["--today", "kemarin"], "--today"),
-        (["--format", "pdf"], "--format"),
+        (["--format", "docx"], "--format"),
     ],
 )
 def test_bad_options_are_usage_errors(args: list[str], mentions: str) -> None:

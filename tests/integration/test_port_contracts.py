@@ -9,8 +9,8 @@ Covered: the recommendation repository (with the quota it spends), the tenant st
 Idempotency-Key store, the service switch and token stores, the audit log (the same hash
 chain, entry for entry), the batch store, the outcome store (with its join of outcomes and
 stored applications), the challenger results (with the outcomes of their loans), the
-monitoring store (a tenant's decisions of a period, with their outcomes), the policy-version
-store and the rate limiter.
+monitoring store (a tenant's decisions of a period, with their outcomes; the dashboard's
+rows), the policy-version store and the rate limiter.
 """
 
 from __future__ import annotations
@@ -245,6 +245,69 @@ class PortContract:
         (summary,) = page.items
         assert (summary.id, summary.status) == (uid(7), "success")
         assert summary.created_at == T0 + timedelta(seconds=7)
+
+    def test_list_filters_on_the_decision_and_the_time_and_reads_the_decision(
+        self, ports: Ports
+    ) -> None:
+        """The workspace's list: outcome and grade from the stored result, a creation-time
+        range (from inclusive, to exclusive) and, when asked, each item's decision."""
+        decided = [("approve", "A", 5_000_000), ("decline", "E", 0), ("approve", "B", 700)]
+        for n, (outcome, grade, plafon) in enumerate(decided, 1):
+            result = {
+                "decision": {"outcome": outcome, "plafon": plafon},
+                "assessment": {"grade": grade},
+            }
+            ports.recommendations.add(
+                dataclasses.replace(record(n), result=orjson.dumps(result).decode()),
+                spend_quota=False,
+            )
+        ports.recommendations.add(record(4, status="fail"), spend_quota=False)
+
+        def listed(**query: Any) -> list[str]:
+            values: dict[str, Any] = {
+                "tenant_id": DEFAULT_TENANT_ID,
+                "loan_id": None,
+                "customer_id": None,
+                "status": None,
+                "offset": 0,
+                "limit": 50,
+                **query,
+            }
+            return [i.id[-2:] for i in ports.recommendations.list(**values).items]
+
+        assert listed(outcome="approve") == ["03", "01"]
+        assert listed(outcome="decline") == ["02"]
+        assert listed(grade="B") == ["03"]
+        assert listed(outcome="approve", grade="E") == []
+        assert listed(outcome="decline", tenant_id="another") == []
+        at = T0 + timedelta(seconds=2)
+        assert listed(created_from=at) == ["04", "03", "02"]
+        assert listed(created_to=at) == ["01"]
+        assert listed(created_from=at, created_to=at + timedelta(seconds=1)) == ["02"]
+        page = ports.recommendations.list(
+            tenant_id=DEFAULT_TENANT_ID,
+            loan_id=None,
+            customer_id=None,
+            status=None,
+            offset=0,
+            limit=10,
+            with_decision=True,
+        )
+        assert [(i.outcome, i.grade, i.plafon) for i in page.items] == [
+            (None, None, None),
+            ("approve", "B", 700),
+            ("decline", "E", 0),
+            ("approve", "A", 5_000_000),
+        ]
+        plain = ports.recommendations.list(
+            tenant_id=DEFAULT_TENANT_ID,
+            loan_id=None,
+            customer_id=None,
+            status=None,
+            offset=0,
+            limit=10,
+        )
+        assert {(i.outcome, i.grade, i.plafon) for i in plain.items} == {(None, None, None)}
 
     def test_finish_moves_only_a_processing_record(self, ports: Ports) -> None:
         ports.recommendations.add(record(1, status="processing"), spend_quota=False)
@@ -792,6 +855,84 @@ class PortContract:
         assert list(decisions("nobody", None, None)) == []
         with pytest.raises(ValueError, match="page_size"):
             list(decisions(DEFAULT_TENANT_ID, None, None, page_size=0))
+
+    def test_dashboard_rows_are_the_tenants_records_of_a_period_reduced_to_their_decision(
+        self, ports: Ports
+    ) -> None:
+        def at(hours: int) -> datetime:
+            return T0 + timedelta(hours=hours)
+
+        def decided(n: int, outcome: str, grade: str, score: int, plafon: int, **kw: Any) -> None:
+            text = orjson.dumps(
+                {
+                    "decision": {"outcome": outcome, "plafon": plafon},
+                    "assessment": {"score": score, "grade": grade},
+                }
+            ).decode()
+            ports.recommendations.add(
+                dataclasses.replace(record(n, **kw), result=text), spend_quota=False
+            )
+
+        add = ports.recommendations.add
+        decided(1, "approve", "A", 85, 10_000_000, loan_id="L1", at=at(0))  # the start: in
+        decided(3, "decline", "E", 20, 0, loan_id="L1", at=at(5))  # same instant as 2: by id
+        decided(2, "approve_with_conditions", "B", 70, 5_000_000, loan_id="L2", at=at(5))
+        decided(4, "decline", "D", 40, 0, loan_id="L3", at=at(6), status="processing")
+        add(record(5, loan_id="L4", at=at(7), status="fail"), spend_quota=False)  # failed: in
+        add(record(6, loan_id="L5", at=at(7)), spend_quota=False)  # a result without decision
+        decided(7, "approve", "A", 90, 1, loan_id="L1", at=at(8), tenant_id="x")  # not ours
+        decided(8, "approve", "A", 90, 1, loan_id="L6", at=at(10))  # at the end: out
+        decided(9, "approve", "A", 90, 1, loan_id="L7", at=at(-1))  # before the start
+        lancar, macet = Kolektibilitas.LANCAR, Kolektibilitas.MACET
+        ports.outcomes.save(
+            DEFAULT_TENANT_ID,
+            [Outcome("L1", True, macet), Outcome("L3", False, lancar), Outcome("L4", True)],
+            CALLER,
+            T0,
+        )
+        ports.outcomes.save("x", [Outcome("L2", True)], CALLER, T0)  # another tenant's L2
+
+        rows_of = ports.monitoring.dashboard_rows
+        for page_size in (1, 2, 3, 1000):  # pages that end on, before and past the last
+            rows = list(rows_of(DEFAULT_TENANT_ID, at(0), at(10), page_size=page_size))
+            assert [
+                (
+                    r.created_at,
+                    r.loan_id,
+                    r.status,
+                    r.outcome,
+                    r.grade,
+                    r.score,
+                    r.plafon,
+                    r.bad,
+                    r.kolektibilitas,
+                )
+                for r in rows
+            ] == [
+                (at(0), "L1", "success", "approve", "A", 85, 10_000_000, True, 5),
+                (at(5), "L2", "success", "approve_with_conditions", "B", 70, 5_000_000, None, None),
+                (at(5), "L1", "success", "decline", "E", 20, 0, True, 5),
+                (at(6), "L3", "processing", "decline", "D", 40, 0, False, 1),
+                (at(7), "L4", "fail", None, None, None, None, None, None),  # never joined
+                (at(7), "L5", "success", None, None, None, None, None, None),
+            ]
+        assert [r.loan_id for r in rows_of(DEFAULT_TENANT_ID, None, None)] == [
+            "L7",
+            "L1",
+            "L2",
+            "L1",
+            "L3",
+            "L4",
+            "L5",
+            "L6",
+        ]
+        assert [r.loan_id for r in rows_of(DEFAULT_TENANT_ID, at(7), None)] == ["L4", "L5", "L6"]
+        assert [(r.loan_id, r.bad, r.grade) for r in rows_of("x", None, at(9))] == [
+            ("L1", None, "A")
+        ]
+        assert list(rows_of("nobody", None, None)) == []
+        with pytest.raises(ValueError, match="page_size"):
+            list(rows_of(DEFAULT_TENANT_ID, None, None, page_size=0))
 
     # --- the policy-version store -----------------------------------------------------------
 

@@ -1,28 +1,42 @@
-"""Small SVG charts for the HTML reports: drawn here, inline, so that a report opens with
-no network and no script. Every chart is a string of SVG; the caller marks it safe."""
+"""Small SVG charts for the HTML reports and the workspace's dashboard: drawn here, inline,
+so that a page opens with no network and no script. Every chart is a string of SVG whose
+texts are all escaped here; the caller marks it safe. Pure: the same data give the same
+bytes.
+
+Each chart is an image to assistive technology (``role="img"``, named by its ``<title>``;
+``desc``, when given, is its ``<desc>``: the numbers it shows, in words) and scales to its
+container (``width="100%"`` over a fixed ``viewBox``), a phone's too."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
-__all__ = ["bars", "grouped_bars", "line", "trend"]
+__all__ = ["bars", "grouped_bars", "line", "nice_top", "trend"]
 
 W, H = 560, 260
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 30, 40
 
 
-def _frame(body: list[str], title: str) -> str:
+def _frame(body: list[str], title: str, desc: str = "") -> str:
+    described = f"<desc>{escape(desc)}</desc>" if desc else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" '
-        f'aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" width="100%" '
+        f'role="img" aria-label="{escape(title)}" class="chart"><title>{escape(title)}</title>'
+        f"{described}"
         f'<text x="{LEFT}" y="16" font-size="13" font-weight="600">{escape(title)}</text>'
         + "".join(body)
         + "</svg>"
     )
 
 
-def _axes(body: list[str], y_max: float, y_label: str, percent: bool) -> None:
+def _axes(
+    body: list[str],
+    y_max: float,
+    y_label: str,
+    percent: bool,
+    tick: Callable[[float], str] | None = None,
+) -> None:
     x0, y0, x1, y1 = LEFT, H - BOTTOM, W - RIGHT, TOP
     body.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#444"/>')
     body.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#444"/>')
@@ -31,6 +45,8 @@ def _axes(body: list[str], y_max: float, y_label: str, percent: bool) -> None:
         y = y0 - (y0 - y1) * k / 4
         digits = 2 if y_max < 5 else 0  # small values (a PSI) need decimals; counts do not
         text = f"{value * 100:.0f}%" if percent else f"{value:.{digits}f}"
+        if tick is not None:
+            text = escape(tick(value))
         body.append(f'<line x1="{x0 - 4}" y1="{y:.1f}" x2="{x0}" y2="{y:.1f}" stroke="#444"/>')
         body.append(
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{text}</text>'
@@ -42,12 +58,47 @@ def _axes(body: list[str], y_max: float, y_label: str, percent: bool) -> None:
     )
 
 
-def bars(labels: Sequence[str], values: Sequence[float | None], title: str, y_label: str) -> str:
-    """One bar per label (a rate 0–1; None: no bar, marked "—")."""
+def _whole(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def nice_top(value: float) -> float:
+    """The top of an axis of counts or amounts up to ``value`` (at least 4): four steps
+    of 1, 2, 2.5 (from 10 up) or 5 × 10ⁿ, the least that reach ``value``."""
+    step = max(value, 4.0) / 4
+    magnitude = 1.0
+    while magnitude * 10 <= step:
+        magnitude *= 10
+    factors = (1.0, 2.0, 2.5, 5.0) if magnitude >= 10 else (1.0, 2.0, 5.0)
+    found = next((f for f in factors if f * magnitude >= step), 10.0)
+    return found * magnitude * 4
+
+
+def bars(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    title: str,
+    y_label: str,
+    *,
+    percent: bool = True,
+    desc: str = "",
+    texts: Sequence[str] | None = None,
+    tick: Callable[[float], str] | None = None,
+) -> str:
+    """One bar per label: a rate 0–1 (``percent``), else a count or an amount on an axis
+    up to :func:`nice_top` (``tick`` writes its values); None: no bar, marked "—".
+    ``texts``, one per bar (an empty one: none), are written above the bars. With many
+    labels only every n-th is written under the axis (eight to fifteen of them)."""
+    if texts is not None and len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts for {len(labels)} bars")
     body: list[str] = []
-    top = max([v for v in values if v is not None] + [0.01])
-    _axes(body, top, y_label, percent=True)
+    known = [v for v in values if v is not None]
+    top = max([*known, 0.01]) if percent else nice_top(max([*known, 0.0]))
+    if tick is None and not percent:
+        tick = _whole  # the axis of nice_top has whole steps
+    _axes(body, top, y_label, percent=percent, tick=tick)
     slot = (W - LEFT - RIGHT) / max(len(labels), 1)
+    step = max(1, len(labels) // 8)
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         x = LEFT + slot * i
         if value is None:
@@ -61,11 +112,17 @@ def bars(labels: Sequence[str], values: Sequence[float | None], title: str, y_la
                 f'<rect x="{x + slot * 0.15:.1f}" y="{H - BOTTOM - h:.1f}" '
                 f'width="{slot * 0.7:.1f}" height="{h:.1f}" fill="#2b6cb0"/>'
             )
-        body.append(
-            f'<text x="{x + slot / 2:.1f}" y="{H - BOTTOM + 14}" font-size="10" '
-            f'text-anchor="middle">{escape(label)}</text>'
-        )
-    return _frame(body, title)
+            if texts is not None and texts[i]:
+                body.append(
+                    f'<text x="{x + slot / 2:.1f}" y="{H - BOTTOM - h - 3:.1f}" font-size="10" '
+                    f'text-anchor="middle">{escape(texts[i])}</text>'
+                )
+        if i % step == 0:
+            body.append(
+                f'<text x="{x + slot / 2:.1f}" y="{H - BOTTOM + 14}" font-size="10" '
+                f'text-anchor="middle">{escape(label)}</text>'
+            )
+    return _frame(body, title, desc)
 
 
 def grouped_bars(
@@ -73,11 +130,15 @@ def grouped_bars(
     series: Sequence[tuple[str, str, Sequence[float]]],
     title: str,
     y_label: str,
+    *,
+    percent: bool = False,
+    desc: str = "",
 ) -> str:
-    """Bars side by side per label: ``series`` is ``(name, colour, values)`` (counts)."""
+    """Bars side by side per label: ``series`` is ``(name, colour, values)`` (counts; or
+    shares 0–1 with ``percent``)."""
     body: list[str] = []
-    top = max([v for _, _, values in series for v in values] + [1.0])
-    _axes(body, top, y_label, percent=False)
+    top = max([v for _, _, values in series for v in values] + [0.01 if percent else 1.0])
+    _axes(body, top, y_label, percent=percent)
     slot = (W - LEFT - RIGHT) / max(len(labels), 1)
     width = slot * 0.8 / max(len(series), 1)
     for i, label in enumerate(labels):
@@ -99,7 +160,7 @@ def grouped_bars(
         body.append(
             f'<text x="{W - 136}" y="{TOP + 9 + 14 * j}" font-size="10">{escape(name)}</text>'
         )
-    return _frame(body, title)
+    return _frame(body, title, desc)
 
 
 def line(
@@ -108,6 +169,8 @@ def line(
     x_label: str,
     y_label: str,
     diagonal: bool = False,
+    *,
+    desc: str = "",
 ) -> str:
     """Lines on a unit square (a ROC curve): ``series`` is ``(name, colour, points)``."""
     body: list[str] = []
@@ -137,7 +200,7 @@ def line(
         f'<text x="{(x0 + x1) / 2:.0f}" y="{H - 8}" font-size="10" text-anchor="middle">'
         f"{escape(x_label)}</text>"
     )
-    return _frame(body, title)
+    return _frame(body, title, desc)
 
 
 def trend(
@@ -148,12 +211,15 @@ def trend(
     *,
     percent: bool = False,
     guides: Sequence[tuple[float, str]] = (),
+    desc: str = "",
+    y_max: float | None = None,
 ) -> str:
     """Values over ordered labels (weeks): ``series`` is ``(name, colour, values)``, a None
-    a gap in its line; ``guides`` are dashed horizontal lines ``(value, name)`` (thresholds)."""
+    a gap in its line; ``guides`` are dashed horizontal lines ``(value, name)`` (thresholds);
+    ``y_max`` the top of the axis (default: a tenth above the highest value or guide)."""
     body: list[str] = []
     known = [v for _, _, values in series for v in values if v is not None]
-    top = max([*known, *(g for g, _ in guides), 0.01]) * 1.1
+    top = y_max if y_max is not None else max([*known, *(g for g, _ in guides), 0.01]) * 1.1
     _axes(body, top, y_label, percent=percent)
     x0, y0, x1, y1 = LEFT, H - BOTTOM, W - RIGHT, TOP
     slot = (x1 - x0) / max(len(labels), 1)
@@ -198,4 +264,4 @@ def trend(
         body.append(
             f'<text x="{W - 136}" y="{TOP + 9 + 14 * j}" font-size="10">{escape(name)}</text>'
         )
-    return _frame(body, title)
+    return _frame(body, title, desc)

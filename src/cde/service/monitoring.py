@@ -49,11 +49,13 @@ from cde.portfolio.stability import Observed, Period, stability_report
 from cde.service.tenants import Tenant
 
 __all__ = [
+    "DashboardRow",
     "DecisionRow",
     "Monitoring",
     "MonitoringStore",
     "ObserveStability",
     "bounds",
+    "dashboard_row",
 ]
 
 log = logging.getLogger("cde.service")
@@ -76,6 +78,25 @@ class DecisionRow:
     kolektibilitas: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class DashboardRow:
+    """What the dashboard (:mod:`cde.service.dashboard`) reads of one stored recommendation,
+    any status: the decision its stored result holds (``outcome``, ``grade``, ``score``,
+    ``plafon``: None for a failed record or a result that holds no decision) and its loan's
+    recorded outcome (``bad`` and ``kolektibilitas`` None when the tenant recorded none, and
+    for a failed record). Made by :func:`dashboard_row`, in every store alike."""
+
+    created_at: datetime
+    loan_id: str
+    status: str  # success | processing | fail
+    outcome: str | None
+    grade: str | None
+    score: int | None
+    plafon: int | None
+    bad: bool | None
+    kolektibilitas: int | None
+
+
 class MonitoringStore(Protocol):
     def decisions(
         self,
@@ -89,6 +110,20 @@ class MonitoringStore(Protocol):
         or after ``start`` and before ``end`` (None: unbounded), oldest first (by
         ``created_at``, then id), each with its loan's outcome if the tenant recorded one.
         Read ``page_size`` at a time (keyset pages); no other tenant's row is read."""
+
+    def dashboard_rows(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[DashboardRow]:
+        """The tenant's stored recommendations of every status created at or after
+        ``start`` and before ``end`` (None: unbounded), oldest first (by ``created_at``,
+        then id), each read by :func:`dashboard_row` (the outcome of a failed record is
+        never joined). Read ``page_size`` at a time (keyset pages); no other tenant's row is
+        read."""
 
 
 def bounds(p: Period, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
@@ -128,6 +163,50 @@ def _float(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     return None
+
+
+def dashboard_row(
+    created_at: datetime,
+    loan_id: str,
+    status: str,
+    result: str | None,
+    bad: bool | None,
+    kolektibilitas: int | None,
+) -> DashboardRow:
+    """One stored recommendation as the dashboard reads it: the decision of its stored
+    ``result`` (JSON text) when it holds one (``decision.outcome`` a text and
+    ``assessment.score`` a whole number; else every member of the decision is None), the
+    loan's outcome unless the record failed."""
+    failed = status == "fail"
+    loaded: Any = None
+    if result is not None and not failed:
+        try:
+            loaded = orjson.loads(result)
+        except orjson.JSONDecodeError:
+            loaded = None
+    found = _dig(loaded, "decision", "outcome")
+    score = _int(_dig(loaded, "assessment", "score"))
+    outcome: str | None = None
+    grade: str | None = None
+    plafon: int | None = None
+    if isinstance(found, str) and score is not None:
+        outcome = found
+        named = _dig(loaded, "assessment", "grade")
+        grade = named if isinstance(named, str) else None
+        plafon = _int(_dig(loaded, "decision", "plafon"))
+    else:
+        score = None
+    return DashboardRow(
+        created_at=created_at,
+        loan_id=loan_id,
+        status=status,
+        outcome=outcome,
+        grade=grade,
+        score=score,
+        plafon=plafon,
+        bad=None if failed else bad,
+        kolektibilitas=None if failed else kolektibilitas,
+    )
 
 
 @dataclass(slots=True)

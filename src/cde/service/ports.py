@@ -98,6 +98,11 @@ class RecommendationSummary:
     status: str
     loan_id: str
     customer_id: str
+    # From the stored result, only when the list is asked ``with_decision`` (the analyst's
+    # workspace); None otherwise, and for a record without a result.
+    outcome: str | None = None
+    grade: str | None = None
+    plafon: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +129,16 @@ class RecommendationRepository(Protocol):
         status: str | None,
         offset: int,
         limit: int,
+        outcome: str | None = None,
+        grade: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        with_decision: bool = False,
     ) -> Page:
-        """Newest first."""
+        """Newest first. ``outcome`` (``decision.outcome``) and ``grade``
+        (``assessment.grade``) filter on the stored result; ``created_from`` (inclusive) and
+        ``created_to`` (exclusive) on the creation time; ``with_decision`` fills each
+        summary's ``outcome``, ``grade`` and ``plafon`` from its result."""
 
     def finish(self, record_id: str, result: str) -> bool:
         """Store the final result of a ``processing`` record and mark it ``success``;

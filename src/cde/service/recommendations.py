@@ -172,7 +172,15 @@ class Recommender:
         status: str | None,
         page: int,
         limit: int,
+        outcome: str | None = None,
+        grade: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        with_decision: bool = False,
     ) -> Page:
+        """Newest first; the API filters by loan, customer and status, the analyst's
+        workspace also by outcome, grade and creation time, and reads each item's
+        decision (``RecommendationRepository.list``)."""
         return self.repository.list(
             tenant_id=tenant_id,
             loan_id=loan_id,
@@ -180,6 +188,11 @@ class Recommender:
             status=status,
             offset=(page - 1) * limit,
             limit=limit,
+            outcome=outcome,
+            grade=grade,
+            created_from=created_from,
+            created_to=created_to,
+            with_decision=with_decision,
         )
 
 

@@ -7,7 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Engine,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from cde.adapters.db.tables import api_tokens, recommendations, service_settings
 from cde.adapters.db.writer import DbWriter
@@ -57,6 +69,16 @@ def record_row(record: StoredRecommendation) -> dict[str, Any]:
     }
 
 
+def _whole(text: str | None) -> int | None:
+    """A whole number read back from JSON text (``1500000``), else None."""
+    if text is None:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
 class SqlRecommendations:
     def __init__(self, engine: Engine, writer: DbWriter) -> None:
         self._engine = engine
@@ -100,6 +122,19 @@ class SqlRecommendations:
             tenant_id=m["tenant_id"],
         )
 
+    def _in_result(self, *path: str) -> ColumnElement[str]:
+        """A text member of the stored result (JSON text): SQLite's ``json_extract``,
+        PostgreSQL's ``#>>`` on the text cast to ``jsonb`` (no index: a filter on it reads
+        the tenant's rows, which the other filters and the date range narrow)."""
+        t = recommendations.c
+        document: ColumnElement[Any] = (
+            cast(t.result, JSONB)
+            if self._engine.dialect.name == "postgresql"
+            else type_coerce(t.result, JSON)
+        )
+        member: ColumnElement[str] = document[path].as_string()
+        return member
+
     def list(
         self,
         *,
@@ -109,8 +144,13 @@ class SqlRecommendations:
         status: str | None,
         offset: int,
         limit: int,
+        outcome: str | None = None,
+        grade: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
+        with_decision: bool = False,
     ) -> Page:
-        if unmatchable(self._engine, tenant_id, loan_id, customer_id, status):
+        if unmatchable(self._engine, tenant_id, loan_id, customer_id, status, outcome, grade):
             return Page(items=[], total=0)
         t = recommendations.c
         where = []
@@ -122,20 +162,39 @@ class SqlRecommendations:
             where.append(t.customer_id == customer_id)
         if status is not None:
             where.append(t.status == status)
+        if created_from is not None:
+            where.append(t.created_at >= created_from)
+        if created_to is not None:
+            where.append(t.created_at < created_to)
+        if outcome is not None:
+            where.append(self._in_result("decision", "outcome") == outcome)
+        if grade is not None:
+            where.append(self._in_result("assessment", "grade") == grade)
         columns = select(t.id, t.created_at, t.status, t.loan_id, t.customer_id).where(*where)
+        decided: dict[str, tuple[str | None, str | None, int | None]] = {}
         with self._engine.connect() as conn:
             total = conn.execute(
                 select(func.count()).select_from(recommendations).where(*where)
             ).scalar_one()
             rows = conn.execute(columns.order_by(t.id.desc()).offset(offset).limit(limit)).all()
+            if with_decision and rows:  # read from the page's results only
+                query = select(
+                    t.id,
+                    self._in_result("decision", "outcome"),
+                    self._in_result("assessment", "grade"),
+                    self._in_result("decision", "plafon"),
+                ).where(t.id.in_([r.id for r in rows]), t.result.is_not(None))
+                for found_id, found_outcome, found_grade, plafon in conn.execute(query):
+                    decided[found_id] = (found_outcome, found_grade, _whole(plafon))
         return Page(
             items=[
                 RecommendationSummary(
-                    id=r.id,
-                    created_at=r.created_at,
-                    status=r.status,
-                    loan_id=r.loan_id,
-                    customer_id=r.customer_id,
+                    r.id,
+                    r.created_at,
+                    r.status,
+                    r.loan_id,
+                    r.customer_id,
+                    *decided.get(r.id, (None, None, None)),
                 )
                 for r in rows
             ],

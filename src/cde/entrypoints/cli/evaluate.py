@@ -9,9 +9,11 @@ from typing import Annotated, Any, BinaryIO
 
 import orjson
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from cde.bootstrap import build_narrator
+from cde.documents import PdfUnavailableError, render_memo_pdf, subject_of
 from cde.domain.application import InvalidApplicationError, parse_application
 from cde.domain.evaluation import Evaluation, assess
 from cde.domain.result import result_object
@@ -21,6 +23,7 @@ from cde.entrypoints.cli._common import (
     PolicyOption,
     ScorecardOption,
     TodayOption,
+    _clock,
     _lang,
     _policy,
     _policy_file,
@@ -42,8 +45,24 @@ __all__ = ["batch_command", "evaluate_command"]
 def evaluate_command(
     file: Annotated[str, typer.Argument(help="Application JSON file, or - for stdin.")],
     output_format: Annotated[
-        str, typer.Option("--format", help="json (the result object) or markdown (the memo).")
+        str,
+        typer.Option(
+            "--format",
+            help="json (the result object), markdown (the memo) or pdf (the memo on A4, for "
+            "the credit committee; needs --output unless stdout is redirected).",
+        ),
     ] = "json",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+    cooperative: Annotated[
+        str | None,
+        typer.Option(
+            "--cooperative",
+            help="The cooperative's name on the PDF memo (default: CDE_COOPERATIVE_NAME).",
+        ),
+    ] = None,
     lang: LangOption = "id",
     policy: PolicyOption = None,
     scorecard: ScorecardOption = None,
@@ -65,8 +84,10 @@ def evaluate_command(
 ) -> None:
     """Evaluate one loan application and print the result object (or the memo)."""
     language = _lang(lang)
-    if output_format not in ("json", "markdown"):
-        raise _usage(f"--format must be json or markdown, not {output_format!r}")
+    if output_format not in ("json", "markdown", "pdf"):
+        raise _usage(f"--format must be json, markdown or pdf, not {output_format!r}")
+    if output_format == "pdf" and output is None and sys.stdout.isatty():
+        raise _usage("--format pdf writes a binary file: give --output FILE (or redirect stdout)")
     if narrator not in (None, "rules", "llm"):
         raise _usage(f"--narrator must be rules or llm, not {narrator!r}")
     settings = _settings()
@@ -88,12 +109,41 @@ def evaluate_command(
     result = result_object(ev, language)
     if (narrator or settings.narrator) == "llm" or instructions is not None:
         result = _narrated(settings, ev, result, language, instructions)
-    out = sys.stdout.buffer
-    if output_format == "markdown":
-        out.write(result["analytic"].encode("utf-8") + b"\n")
+    if output_format == "pdf":
+        content = _memo_pdf(result, raw, language, cooperative, settings)
+    elif output_format == "markdown":
+        content = result["analytic"].encode("utf-8") + b"\n"
     else:
-        out.write(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+        content = orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n"
+    if output is not None:
+        try:
+            output.write_bytes(content)
+        except OSError as exc:
+            raise _usage(escape(f"cannot write {output}: {exc.strerror or exc}")) from None
+        return
+    out = sys.stdout.buffer
+    out.write(content)
     out.flush()
+
+
+def _memo_pdf(
+    result: dict[str, Any],
+    raw: Any,
+    lang: Lang,
+    cooperative: str | None,
+    settings: Settings,
+) -> bytes:
+    """The memo as a PDF, printed "now" (the command's clock) in CDE_TIMEZONE."""
+    try:
+        return render_memo_pdf(
+            result,
+            cooperative=cooperative if cooperative is not None else settings.cooperative_name,
+            lang=lang,
+            generated_at=_clock()().astimezone(settings.zone),
+            subject=subject_of(raw if isinstance(raw, dict) else {}),
+        )
+    except PdfUnavailableError as exc:
+        raise _usage(escape(str(exc))) from None  # "cde[pdf]" is no rich markup
 
 
 def _narrated(

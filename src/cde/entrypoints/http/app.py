@@ -17,6 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from cde import __version__
 from cde.bootstrap import Container, bootstrap, utc_now
+from cde.entrypoints import web
 from cde.entrypoints.http import errors, openapi
 from cde.entrypoints.http.middleware import (
     AuditTrail,
@@ -97,6 +98,7 @@ def create_app(
         per_path={
             "/kocek/cde/batches": effective.max_batch_bytes,
             "/kocek/cde/outcomes": effective.max_batch_bytes,
+            "/ui/batches": effective.max_batch_bytes,  # the workspace's batch upload
         },
     )
     state = app.state
@@ -119,5 +121,6 @@ def create_app(
         app.include_router(router)
     if effective.bench_routes:
         app.include_router(ops.bench_router)
+    web.install(app)  # the analyst's workspace (/ui), not in the OpenAPI document
     openapi.install(app)
     return app

@@ -110,6 +110,19 @@ API_MESSAGES: dict[str, tuple[str, str]] = {
         "Berhasil menampilkan laporan champion–challenger.",
         "Successfully displayed the champion–challenger report.",
     ),
+    "memo_pending": (
+        "Narasi rekomendasi ini masih ditulis; memo dapat dicetak setelah selesai",
+        "The narrative of this recommendation is still being written; print the memo once "
+        "it is done",
+    ),
+    "memo_failed": (
+        "Rekomendasi ini gagal diproses; tidak ada hasil untuk dicetak",
+        "This recommendation failed; there is no result to print",
+    ),
+    "pdf_unavailable": (
+        "Pembuatan PDF tidak tersedia di server ini (WeasyPrint belum terpasang)",
+        "PDF generation is not available on this server (WeasyPrint is not installed)",
+    ),
     "challenger_none": (
         "Tidak ada challenger yang dikonfigurasi dan tidak ada hasil challenger pada periode ini.",
         "No challenger is configured and no challenger results are stored for this period.",

@@ -284,6 +284,7 @@ class AuditTrail:
     goes out. Health probes are not audited."""
 
     SKIP = frozenset({"/health", "/ready", "/metrics", "/bench/baseline"})
+    SKIP_UNDER = ("/ui/static/",)  # the workspace's style sheet and script
 
     def __init__(
         self, app: ASGIApp, audit: Callable[[], Any], clock: Callable[[], datetime]
@@ -293,7 +294,11 @@ class AuditTrail:
         self.clock = clock  # the service's clock (likewise)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in self.SKIP:
+        if (
+            scope["type"] != "http"
+            or scope["path"] in self.SKIP
+            or scope["path"].startswith(self.SKIP_UNDER)
+        ):
             await self.app(scope, receive, send)
             return
         state = _state(scope)
@@ -329,6 +334,9 @@ class AuditTrail:
                     principal.user_name,
                     principal.user_role,
                 )
+        actor = state.get("actor")  # the workspace's signed-in person (its session)
+        if actor is not None:
+            user_id, user_name, user_role = actor.user_id, actor.user_name, actor.user_role
         outcome = state.get("audit_outcome")
         if outcome is None:
             outcome = "ok" if status < 400 else _OUTCOMES.get(status, "error")

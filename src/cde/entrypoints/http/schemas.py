@@ -25,6 +25,7 @@ __all__ = [
     "StabilityEnvelope",
     "UnauthenticatedBody",
     "fail",
+    "json_bodies",
     "responses",
 ]
 
@@ -429,6 +430,21 @@ def responses(*parts: Mapping[int | str, dict[str, Any]]) -> Responses:
     for part in parts:
         merged.update(part)
     return dict(sorted(merged.items(), key=lambda item: str(item[0])))
+
+
+def json_bodies(declared: Responses) -> Responses:
+    """``declared`` with each model's body as JSON, for a route whose success is not JSON
+    (FastAPI would document the models under the route's own media type). The models are
+    components of the document through the other routes."""
+    out: Responses = {}
+    for status, response in declared.items():
+        response = dict(response)
+        model = response.pop("model", None)
+        if model is not None:
+            ref = {"$ref": f"#/components/schemas/{model.__name__}"}
+            response["content"] = {"application/json": {"schema": ref}}
+        out[status] = response
+    return out
 
 
 # Every ``/kocek/...`` route: the bearer token is checked first (only the body limit comes

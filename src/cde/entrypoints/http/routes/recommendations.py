@@ -1,4 +1,5 @@
-"""``/kocek/cde/credit-recommendation``: ask for one (POST), read one, list them."""
+"""``/kocek/cde/credit-recommendation``: ask for one (POST), read one, list them; and (ours,
+not in the Kocek contract) one's credit memo as a PDF."""
 
 from __future__ import annotations
 
@@ -143,6 +144,60 @@ def detail(record_id: str, c: ContainerDep, lang: LangDep, principal: Reader) ->
     if found is None:
         raise NotFoundError(record_id)
     return success(200, detail_view(found, c.settings.zone), "detail", lang)
+
+
+_PDF_HEADERS = {
+    "Content-Disposition": {
+        "description": 'Always `attachment; filename="memo-<id>.pdf"`',
+        "required": True,
+        "schema": {"type": "string"},
+    },
+    "Content-Language": {
+        "description": "The memo's language: the recommendation's (`id` or `en`)",
+        "required": True,
+        "schema": {"type": "string", "enum": ["id", "en"]},
+    },
+}
+
+
+_PDF_RESPONSES = schemas.json_bodies(  # the failures are JSON, the success is not
+    schemas.responses(
+        schemas.BEHIND_THE_SWITCH,
+        {
+            200: {
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                "description": "The credit memo (A4), an attachment",
+                "headers": _PDF_HEADERS,
+            },
+            404: schemas.fail("Data not found."),
+            409: schemas.fail(
+                "Nothing to print: the narrative is still being written, or the evaluation failed"
+            ),
+            501: schemas.fail("PDF generation is not installed on this server (cde[pdf])"),
+        },
+    )
+)
+
+
+class PdfResponse(Response):
+    media_type = "application/pdf"
+
+
+@router.get(
+    "/{record_id}/memo.pdf",
+    response_class=PdfResponse,
+    responses=_PDF_RESPONSES,
+    summary="The credit memo of one recommendation as a PDF (ours, not in the Kocek contract)",
+)
+def memo_pdf(record_id: str, c: ContainerDep, principal: Reader) -> Response:
+    memo = c.memos.pdf(record_id, principal.tenant.id)
+    return PdfResponse(
+        memo.content,
+        headers={
+            "Content-Disposition": f'attachment; filename="{memo.filename}"',
+            "Content-Language": memo.lang,
+        },
+    )
 
 
 @router.get(
