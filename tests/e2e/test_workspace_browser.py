@@ -370,6 +370,13 @@ def test_a_second_tenant_sees_none_of_the_first_tenants_records(
     second.get(f"{service.base_url}/ui/dashboard")
     assert by_testid(second, "dashboard-empty").is_displayed()
 
+    # signing out ends the session: the pages ask for a sign-in again
+    by_testid(second, "signout").click()
+    wait_for(second, lambda d: "/ui/signin" in d.current_url)
+    second.get(f"{service.base_url}/ui/recommendations")
+    wait_for(second, lambda d: "/ui/signin" in d.current_url)
+    assert all_by_testid(second, "who") == []
+
 
 def test_a_form_posted_without_its_csrf_token_does_nothing(
     start_service: StartService,

@@ -37,12 +37,13 @@ def serve_command(
             "[bold yellow]No API token was configured (CDE_API_TOKENS), so one was generated.[/]\n"
             "It is shown [bold]only this once[/] and stored only as a hash:\n\n"
             f"    [bold]{token}[/]\n\n"
-            "Send it as `Authorization: Bearer <token>`.",
+            "Send it as `Authorization: Bearer <token>`, or sign in with it to the "
+            f"analyst's workspace at http://{host}:{port}/ui.",
             highlight=False,
         )
     card = container.policy.scorecard_model
     err.print(
-        f"cde {__version__} on http://{host}:{port} · database "
+        f"cde {__version__} on http://{host}:{port} (workspace /ui) · database "
         f"{settings.effective_database_url} · policy {container.policy.name} "
         f"{container.policy.version}"
         + (f" · scorecard {card.name} {card.version}" if card is not None else ""),
