@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, or_, select
 
 from cde.adapters.db.tables import outcomes, recommendations
 from cde.service.monitoring import DashboardRow, DecisionRow, dashboard_row
@@ -20,27 +21,31 @@ class SqlMonitoring:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def decisions(
+    def _pages(
         self,
         tenant_id: str,
         start: datetime | None,
         end: datetime | None,
+        page_size: int,
         *,
-        page_size: int = 1000,
-    ) -> Iterator[DecisionRow]:
+        columns: tuple[ColumnElement[Any], ...],
+        answered_only: bool,
+    ) -> Iterator[Any]:
         """One query a page, each on its own connection: the tenant's next ``page_size``
         records after the last (created_at, id) seen, with the loan's outcome (the
         outcomes' primary key is (tenant_id, loan_id): at most one per record)."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         r, o = recommendations.c, outcomes.c
-        where = [r.tenant_id == tenant_id, r.status != FAILED]
+        where = [r.tenant_id == tenant_id]
+        if answered_only:
+            where.append(r.status != FAILED)
         if start is not None:
             where.append(r.created_at >= start)
         if end is not None:
             where.append(r.created_at < end)
         query = (
-            select(r.id, r.created_at, r.loan_id, r.payload, r.result, o.bad, o.kolektibilitas)
+            select(r.id, r.created_at, *columns, o.bad, o.kolektibilitas)
             .select_from(
                 recommendations.outerjoin(
                     outcomes, and_(o.tenant_id == r.tenant_id, o.loan_id == r.loan_id)
@@ -58,19 +63,38 @@ class SqlMonitoring:
                 page = query.where(or_(r.created_at > at, and_(r.created_at == at, r.id > last_id)))
             with self._engine.connect() as conn:
                 rows = conn.execute(page).all()
-            for row in rows:
-                yield DecisionRow(
-                    record_id=row.id,
-                    created_at=row.created_at,
-                    loan_id=row.loan_id,
-                    payload=row.payload,
-                    result=row.result,
-                    bad=None if row.bad is None else bool(row.bad),
-                    kolektibilitas=row.kolektibilitas,
-                )
+            yield from rows
             if len(rows) < page_size:
                 return
             after = (rows[-1].created_at, rows[-1].id)
+
+    def decisions(
+        self,
+        tenant_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        *,
+        page_size: int = 1000,
+    ) -> Iterator[DecisionRow]:
+        """The tenant's answered records of the period, oldest first (:meth:`_pages`)."""
+        r = recommendations.c
+        for row in self._pages(
+            tenant_id,
+            start,
+            end,
+            page_size,
+            columns=(r.loan_id, r.payload, r.result),
+            answered_only=True,
+        ):
+            yield DecisionRow(
+                record_id=row.id,
+                created_at=row.created_at,
+                loan_id=row.loan_id,
+                payload=row.payload,
+                result=row.result,
+                bad=None if row.bad is None else bool(row.bad),
+                kolektibilitas=row.kolektibilitas,
+            )
 
     def dashboard_rows(
         self,
@@ -82,42 +106,20 @@ class SqlMonitoring:
     ) -> Iterator[DashboardRow]:
         """Keyset pages as :meth:`decisions`, of every status; the stored result is read
         here, a page at a time, and only its decision is kept (:func:`dashboard_row`)."""
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        r, o = recommendations.c, outcomes.c
-        where = [r.tenant_id == tenant_id]
-        if start is not None:
-            where.append(r.created_at >= start)
-        if end is not None:
-            where.append(r.created_at < end)
-        query = (
-            select(r.id, r.created_at, r.loan_id, r.status, r.result, o.bad, o.kolektibilitas)
-            .select_from(
-                recommendations.outerjoin(
-                    outcomes, and_(o.tenant_id == r.tenant_id, o.loan_id == r.loan_id)
-                )
+        r = recommendations.c
+        for row in self._pages(
+            tenant_id,
+            start,
+            end,
+            page_size,
+            columns=(r.loan_id, r.status, r.result),
+            answered_only=False,
+        ):
+            yield dashboard_row(
+                row.created_at,
+                row.loan_id,
+                row.status,
+                row.result,
+                None if row.bad is None else bool(row.bad),
+                row.kolektibilitas,
             )
-            .where(*where)
-            .order_by(r.created_at, r.id)
-            .limit(page_size)
-        )
-        after: tuple[datetime, str] | None = None
-        while True:
-            page = query
-            if after is not None:
-                at, last_id = after
-                page = query.where(or_(r.created_at > at, and_(r.created_at == at, r.id > last_id)))
-            with self._engine.connect() as conn:
-                rows = conn.execute(page).all()
-            for row in rows:
-                yield dashboard_row(
-                    row.created_at,
-                    row.loan_id,
-                    row.status,
-                    row.result,
-                    None if row.bad is None else bool(row.bad),
-                    row.kolektibilitas,
-                )
-            if len(rows) < page_size:
-                return
-            after = (rows[-1].created_at, rows[-1].id)
