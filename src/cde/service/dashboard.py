@@ -366,14 +366,8 @@ class Dashboard:
             for o, v in zip(OUTCOMES, values, strict=True)
         )
         desc += f" ({w('of')} {number(len(book.decided), w.lang)} {w('recommendations').lower()})"
-        svg = charts.bars(
-            [w.pick(_OUTCOME_SHORT[o]) for o in OUTCOMES],
-            values,
-            title,
-            w("count"),
-            percent=False,
-            desc=desc,
-            texts=[number(v, w.lang) for v in values],
+        svg = _counts(
+            [w.pick(_OUTCOME_SHORT[o]) for o in OUTCOMES], values, title, w("count"), desc, w
         )
         return title, svg
 
@@ -418,15 +412,7 @@ class Dashboard:
         said.append(f"{w('no_outcome_long')}: {number(missing, w.lang)}")
         title = w("outcomes")
         desc = "; ".join(said) + f" ({number(len(book.loans), w.lang)} {w('loans')})"
-        svg = charts.bars(
-            labels,
-            values,
-            title,
-            w("loans"),
-            percent=False,
-            desc=desc,
-            texts=[number(v, w.lang) for v in values],
-        )
+        svg = _counts(labels, values, title, w("loans"), desc, w)
         return [(title, svg)]
 
     @staticmethod
@@ -440,15 +426,7 @@ class Dashboard:
         desc = "; ".join(
             f"{g or w('no_grade')}: {number(v, w.lang)}" for g, v in zip(shown, values, strict=True)
         )
-        svg = charts.bars(
-            labels,
-            values,
-            title,
-            w("count"),
-            percent=False,
-            desc=desc,
-            texts=[number(v, w.lang) for v in values],
-        )
+        svg = _counts(labels, values, title, w("count"), desc, w)
         return title, svg
 
     @staticmethod
@@ -611,15 +589,7 @@ class Dashboard:
             f"{rupiah(p['new'], w.lang)}"
         )
         title = w("challenger")
-        svg = charts.bars(
-            [w(c) for c in _CELLS],
-            values,
-            title,
-            w("count"),
-            percent=False,
-            desc=desc,
-            texts=[number(v, w.lang) for v in values],
-        )
+        svg = _counts([w(c) for c in _CELLS], values, title, w("count"), desc, w)
         return [(title, svg)]
 
     def _policy(self, tenant_id: str) -> Policy:
@@ -654,3 +624,18 @@ def _short_bin(label: str) -> str:
     if "<= " in label:
         return "≤" + label.rsplit("<= ", 1)[1]
     return label.replace("> ", ">")
+
+
+def _counts(
+    labels: list[str], values: list[int], title: str, y_label: str, desc: str, w: _Words
+) -> str:
+    """Bars of counts, each with its number above it."""
+    return charts.bars(
+        labels,
+        values,
+        title,
+        y_label,
+        percent=False,
+        desc=desc,
+        texts=[number(v, w.lang) for v in values],
+    )
