@@ -222,8 +222,11 @@ class FakeRecommendations:
     ``down`` makes every call raise ``ConnectionError`` (a database that does not answer).
     """
 
-    def __init__(self, tenants: FakeTenants | None = None) -> None:
+    def __init__(
+        self, tenants: FakeTenants | None = None, audit: FakeAuditLog | None = None
+    ) -> None:
         self.tenants = tenants if tenants is not None else FakeTenants()
+        self.audit = audit  # where ``submit(..., audit=entry)`` appends the entry
         self.down = False
         self._lock = threading.RLock()
         self._records: dict[str, StoredRecommendation] = {}
@@ -242,6 +245,29 @@ class FakeRecommendations:
             self._records[record.id] = dataclasses.replace(
                 record, caller=_fit_caller(record.caller)
             )
+
+    def submit(
+        self,
+        record: StoredRecommendation,
+        *,
+        spend_quota: bool = True,
+        audit: AuditEntry | None = None,
+    ) -> Future[None]:
+        """``add``, done at once; with ``audit`` the entry is appended to the linked audit
+        log in the same step, only if the record was stored."""
+        done: Future[None] = Future()
+        try:
+            with self._lock:
+                if audit is not None and self.audit is None:
+                    raise ValueError("no audit log linked to this fake repository")
+                self.add(record, spend_quota=spend_quota)
+                if audit is not None and self.audit is not None:
+                    self.audit.append(audit)
+        except Exception as exc:
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+        return done
 
     def store(self, records: list[StoredRecommendation]) -> None:
         """Store without spending (what the batch store's transaction does)."""
@@ -1136,7 +1162,8 @@ class FakeStores:
         burst: int = 1,
     ) -> FakeStores:
         tenants = FakeTenants(now=clock())
-        recommendations = FakeRecommendations(tenants)
+        audit = FakeAuditLog()
+        recommendations = FakeRecommendations(tenants, audit)
         outcomes = FakeOutcomes(recommendations)
         return cls(
             tenants=tenants,
@@ -1146,7 +1173,7 @@ class FakeStores:
             idempotency=FakeIdempotencyStore(),
             service_settings=FakeServiceSettings(),
             tokens=FakeTokenStore(),
-            audit=FakeAuditLog(),
+            audit=audit,
             rate_limiter=FakeRateLimiter(per_minute, burst, lambda: clock().timestamp()),
             jobs=FakeJobQueue(),
             challenger_results=FakeChallengerResults(outcomes),

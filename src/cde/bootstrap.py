@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
-from uuid6 import uuid7
 
 from cde import __version__
 from cde.adapters.db.audit import SqlAuditLog
@@ -68,10 +69,18 @@ from cde.service.ports import (
 )
 from cde.service.recommendations import Recommender, ServiceSwitch, Tokens
 from cde.service.submissions import Submissions
-from cde.service.tenants import TenantAdmin, TenantStore
+from cde.service.tenants import AUTH_CACHE_SECONDS, CachedTenants, TenantAdmin, TenantStore
 from cde.settings import Settings
 
-__all__ = ["Container", "bootstrap", "build_narrator", "new_id", "utc_now"]
+__all__ = [
+    "Container",
+    "UuidV7",
+    "bootstrap",
+    "build_narrator",
+    "new_hex_id",
+    "new_id",
+    "utc_now",
+]
 
 
 def utc_now() -> datetime:
@@ -80,9 +89,67 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class UuidV7:
+    """UUIDv7 (RFC 9562, §5.7) by its §6.2 "Method 1": a 42-bit counter in ``rand_a`` and
+    the top 30 bits of ``rand_b``, started at a random value (its top bit 0, so it has room
+    to count) at each new millisecond and incremented within one, then 32 random bits.
+    Every id of a process is greater than the one before, also when the clock stands still
+    or steps back (the last millisecond is kept and counted on; a counter that runs out
+    moves it on by one).
+
+    The random bits come from a ``random.Random`` seeded once per process with 32 bytes of
+    ``os.urandom`` (again in a forked child): no system call per id, where ``uuid4`` and
+    the ``uuid6`` package read ``os.urandom`` each time. The ids are unique and unguessable
+    without the seed, not secret: nothing is authorised by knowing one (every read is
+    filtered by the caller's tenant)."""
+
+    def __init__(self, time_ns: Callable[[], int] = time.time_ns) -> None:
+        self._time_ns = time_ns
+        self._lock = threading.Lock()
+        self._seed()
+        os.register_at_fork(after_in_child=self._seed)
+
+    def _seed(self) -> None:
+        self._random = random.Random(os.urandom(32))
+        self._last_ms = -1
+        self._counter = 0
+
+    def __call__(self) -> int:
+        """The next id, as the UUID's 128-bit integer."""
+        with self._lock:
+            ms = self._time_ns() // 1_000_000
+            if ms > self._last_ms:
+                self._last_ms = ms
+                self._counter = self._random.getrandbits(41)
+            else:
+                self._counter += 1
+                if self._counter >= 1 << 42:  # 2^41 ids in one millisecond: borrow the next
+                    self._last_ms += 1
+                    self._counter = self._random.getrandbits(41)
+            ms, counter = self._last_ms, self._counter
+            tail = self._random.getrandbits(32)
+        return (
+            (ms & 0xFFFF_FFFF_FFFF) << 80
+            | 0x7 << 76  # version 7
+            | (counter >> 30) << 64  # rand_a: the counter's high 12 bits
+            | 0b10 << 62  # the variant
+            | (counter & 0x3FFF_FFFF) << 32  # rand_b: the counter's low 30 bits, then random
+            | tail
+        )
+
+
+_uuid7 = UuidV7()
+
+
 def new_id() -> str:
-    """A time-ordered UUID (v7): sorting by id sorts by creation time."""
-    return str(uuid7())
+    """A time-ordered UUID (v7, see :class:`UuidV7`): sorting by id sorts by creation time."""
+    h = f"{_uuid7():032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def new_hex_id() -> str:
+    """A UUIDv7 as 32 hexadecimal digits (the format of ``uuid4().hex``): request ids."""
+    return f"{_uuid7():032x}"
 
 
 @dataclass
@@ -294,6 +361,7 @@ def bootstrap(
     jobs: JobQueue | None = None,
     narrator: Narrator | None = None,
     chat: ChatModel | None = None,
+    auth_cache_seconds: float = AUTH_CACHE_SECONDS,
 ) -> Container:
     """The service, wired. ``clock`` is the one source of "now" (an aware UTC datetime):
     record and audit times, "today" of every analysis, leases, the rate limiter; ``new_id``
@@ -302,7 +370,11 @@ def bootstrap(
     Every store, the job queue and the narrator (or only its ``chat`` model, for the LLM
     narrator the settings choose) may be given; each one left None is the real adapter
     the settings describe, as in production: SQL on the settings' database, the embedded
-    job queue on SQLite or procrastinate on PostgreSQL. Stores given together should share
+    job queue on SQLite or procrastinate on PostgreSQL. What authentication reads (tenants
+    by key, id and name; the generated tokens; the service switch) is kept in memory for
+    up to ``auth_cache_seconds`` of ``clock`` (:class:`~cde.service.tenants.CachedTenants`:
+    a change made by another process takes effect within that bound; 0: read on every
+    request). Stores given together should share
     their state as the SQL ones share the database (a repository spends the quota of the
     tenant store; ``tests/fakes.py`` builds such a set). The engine is made from the
     settings in any case (see :class:`Container`); ``run_migrations=False`` leaves its
@@ -333,7 +405,12 @@ def bootstrap(
             settings.rate_limit_burst,
             clock=lambda: clock().timestamp(),
         )
-    tokens = Tokens(token_store or SqlTokenStore(engine), settings.api_tokens, clock)
+    tokens = Tokens(
+        token_store or SqlTokenStore(engine), settings.api_tokens, clock, auth_cache_seconds
+    )
+    # Authentication's view of the tenants (and the tenant commands', so that a change
+    # made in this process takes effect here at once); the rest reads the store itself.
+    auth_tenants = CachedTenants(tenants, clock, auth_cache_seconds)
     if jobs is None:
         if engine.dialect.name == "postgresql":
             jobs = ProcrastinateQueue(engine)
@@ -388,13 +465,18 @@ def bootstrap(
         policy=policy,
         recommender=recommender,
         switch=ServiceSwitch(
-            service_settings or SqlServiceSettings(engine), settings.service_enabled, clock
+            service_settings or SqlServiceSettings(engine),
+            settings.service_enabled,
+            clock,
+            auth_cache_seconds,
         ),
         tokens=tokens,
         writer=writer,
         tenants=tenants,
-        tenant_admin=TenantAdmin(tenants, clock, new_id),
-        authenticator=Authenticator(tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims),
+        tenant_admin=TenantAdmin(auth_tenants, clock, new_id),
+        authenticator=Authenticator(
+            auth_tenants, tokens, DEFAULT_TENANT_ID, _jwt(settings), claims
+        ),
         audit=audit,
         rate_limiter=rate_limiter,
         idempotency=idempotency,

@@ -4,6 +4,8 @@ memory that stays flat as the input grows."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import subprocess
@@ -424,3 +426,180 @@ def test_memory_stays_flat_as_the_input_grows(sized_inputs: dict[int, Path], wor
         f"peak RSS {small_peak / 1024:.0f} MB for {SMALL} lines, "
         f"{large_peak / 1024:.0f} MB for {LARGE} lines"
     )
+
+
+# --- the exact output bytes -----------------------------------------------------------
+
+# The output of ``cde batch`` for PINNED_INPUT on TODAY, pinned by its SHA-256 (taken from
+# the line-by-line implementation before the batch was rewritten to hand whole blocks to
+# its workers). Every way of running the batch must write exactly these bytes.
+PINNED_LINES = 700
+PINNED_SHA256 = {
+    "id": "316f2a24fba94e091a2bab683ef04f88d066f885bd20dcac55bf656c31ee6c20",
+    "en": "38d08b94d8960d50645a2211a8f512935185ae36babaac310cfb5a8e5205d4d5",
+}
+PINNED_ERRORS = (3, 40, 41, 99, 150, 255, 256, 300, 600)  # 0-based indexes of bad lines
+
+
+def pinned_input() -> bytes:
+    """700 generated applications, bad lines among them (broken JSON, blank, whitespace
+    only, an invalid field, an array, a number, a string, null, two invalid fields), a CRLF
+    line end, and no newline after the last line."""
+    apps = list(gen.generate(PINNED_LINES, seed=15))
+    lines = [orjson.dumps(a) for a in apps]
+    lines[3] = b'{"loan_id": "broken", "character": {'
+    lines[40] = b""
+    lines[41] = b"   "
+    apps[99]["character"]["age"] = "abc"
+    lines[99] = orjson.dumps(apps[99])
+    lines[150] = orjson.dumps([apps[150]])
+    lines[255] = b"42"
+    lines[256] = b'"text"'
+    lines[300] = b"null"
+    lines[511] = orjson.dumps(apps[511]) + b"\r"
+    apps[600]["application"]["plafon"] = "banyak"
+    del apps[600]["collaterals"]
+    lines[600] = orjson.dumps(apps[600])
+    return b"\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def pinned_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("pinned") / "in.jsonl"
+    path.write_bytes(pinned_input())
+    return path
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize(("workers", "lang"), [("1", "id"), ("2", "id"), ("2", "en")])
+def test_batch_writes_the_pinned_bytes(
+    tmp_path: Path, pinned_file: Path, workers: str, lang: str
+) -> None:
+    out = tmp_path / "out.jsonl"
+    proc = real(
+        "batch", str(pinned_file), "-o", str(out), "-w", workers, "--today", TODAY, "--lang", lang
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = out.read_bytes()
+    assert written.count(b"\n") == PINNED_LINES
+    assert _sha256(written) == PINNED_SHA256[lang]
+    summary = parse_summary(proc.stderr.decode())
+    assert (summary["lines"], summary["errors"]) == (PINNED_LINES, len(PINNED_ERRORS))
+    errors = [i for i, line in enumerate(written.splitlines()) if b'"error":{"line":' in line]
+    assert errors == list(PINNED_ERRORS)
+
+
+def test_batch_writes_the_pinned_bytes_from_stdin_to_stdout() -> None:
+    proc = real("batch", "-", "-o", "-", "-w", "2", "--today", TODAY, stdin=pinned_input())
+    assert proc.returncode == 0, proc.stderr
+    assert _sha256(proc.stdout) == PINNED_SHA256["id"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_final_newlines_and_blank_last_lines(tmp_path: Path, workers: int) -> None:
+    """A final newline adds no line; each further one is a blank line (an error line)."""
+    from cde.service.batch_file import run_batch
+
+    body = pinned_input()
+    outputs = []
+    for tail in (b"", b"\n", b"\n\n", b"\n\r\n"):
+        sink = io.BytesIO()
+        summary = run_batch(
+            io.BytesIO(body + tail), sink, policy_file=None, today=DAY, lang="id", workers=workers
+        )
+        outputs.append((sink.getvalue(), summary.lines, summary.errors))
+    (plain, n, errors), (newline, n1, errors1) = outputs[0], outputs[1]
+    assert _sha256(plain) == _sha256(newline) == PINNED_SHA256["id"]
+    assert (n, errors) == (n1, errors1) == (PINNED_LINES, len(PINNED_ERRORS))
+    blank = b'{"loan_id":null,"error":{"line":701,"message":"baris kosong"}}\n'
+    for extra, lines, errs in outputs[2:]:
+        assert extra == plain + blank
+        assert (lines, errs) == (PINNED_LINES + 1, len(PINNED_ERRORS) + 1)
+
+
+def test_invalid_utf8_and_lone_carriage_returns_are_error_lines(tmp_path: Path) -> None:
+    from cde.service.batch_file import run_batch
+
+    app = orjson.dumps(next(iter(gen.generate(1, seed=4))))
+    body = b"\xff\xfe{}\n\r\n\r\r\n" + app + b"\r\r\n" + b" " + app + b" \n"
+    sink = io.BytesIO()
+    summary = run_batch(io.BytesIO(body), sink, policy_file=None, today=DAY, lang="en")
+    lines = sink.getvalue().splitlines()
+    assert (summary.lines, summary.errors, len(lines)) == (5, 3, 5)
+    assert orjson.loads(lines[0])["error"]["message"].startswith("invalid JSON: ")
+    assert [orjson.loads(x)["error"]["message"] for x in lines[1:3]] == ["empty line"] * 2
+    assert "result" in orjson.loads(lines[3])
+    assert "result" in orjson.loads(lines[4])
+
+
+@pytest.mark.parametrize("size", [1, 777, 4096, 1 << 20])
+def test_chunk_boundaries_do_not_change_the_bytes(
+    monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    """Wherever the reads cut the input (inside a line, at a line end, after it), the
+    output is the pinned one."""
+    from cde.service import batch_file
+
+    monkeypatch.setattr(batch_file, "CHUNK_BYTES", size)
+    sink = io.BytesIO()
+    summary = batch_file.run_batch(
+        io.BytesIO(pinned_input()), sink, policy_file=None, today=DAY, lang="id"
+    )
+    assert _sha256(sink.getvalue()) == PINNED_SHA256["id"]
+    assert (summary.lines, summary.errors) == (PINNED_LINES, len(PINNED_ERRORS))
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
+def test_chunks_are_whole_lines_numbered_from_one(size: int) -> None:
+    from cde.service.batch_file import _chunks
+
+    body = b"a\n\nbb\r\n" + b"c" * 150 + b"\n\n\nd\ne"
+    chunks = list(_chunks(io.BytesIO(body), size, 3))
+    assert b"".join(data for _, data, _ in chunks) == body
+    assert all(data.endswith(b"\n") for _, data, _ in chunks[:-1])
+    assert [slot for _, _, slot in chunks] == [i % 3 for i in range(len(chunks))]
+    numbers = [first for first, _, _ in chunks]
+    expected = [1]
+    for _, data, _ in chunks[:-1]:
+        expected.append(expected[-1] + data.count(b"\n"))
+    assert numbers == expected
+    assert list(_chunks(io.BytesIO(b""), size, 3)) == []
+
+
+@pytest.mark.parametrize(
+    ("slot_bytes", "through_slots"), [(None, "all"), (1, "none"), (600_000, "some")]
+)
+def test_results_come_back_through_shared_memory_or_as_bytes(
+    monkeypatch: pytest.MonkeyPatch, slot_bytes: int | None, through_slots: str
+) -> None:
+    """Workers put a chunk's output in its shared slot, or return it as bytes when it does
+    not fit: the parent writes the same bytes either way."""
+    from cde.service import batch_file
+
+    monkeypatch.setattr(batch_file, "CHUNK_BYTES", 64 * 1024)
+    if slot_bytes is not None:
+        monkeypatch.setattr(batch_file, "SLOT_BYTES", slot_bytes)
+    from_slots: list[int] = []
+    write_slot = batch_file._write_slot
+
+    def counted(sink: Any, slot: Any, length: int) -> None:
+        from_slots.append(length)
+        write_slot(sink, slot, length)
+
+    monkeypatch.setattr(batch_file, "_write_slot", counted)
+    sink = io.BytesIO()
+    summary = batch_file.run_batch(
+        io.BytesIO(pinned_input()), sink, policy_file=None, today=DAY, lang="id", workers=2
+    )
+    assert _sha256(sink.getvalue()) == PINNED_SHA256["id"]
+    assert summary.lines == PINNED_LINES
+    chunks = len(list(batch_file._chunks(io.BytesIO(pinned_input()), 64 * 1024, 1)))
+    expected = {"all": chunks, "none": 0}.get(through_slots)
+    if expected is None:
+        assert 0 < len(from_slots) < chunks
+    else:
+        assert len(from_slots) == expected
+    assert batch_file._SLOTS == []

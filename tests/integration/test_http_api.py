@@ -28,6 +28,8 @@ from cde.adapters.db.repository import SqlRecommendations
 from cde.adapters.db.tables import recommendations
 from cde.adapters.db.writer import DbWriter
 from cde.bootstrap import Container, new_id
+from cde.service.tenants import AUTH_CACHE_SECONDS
+from clocks import TestClock
 
 ROUTE = "/kocek/cde/credit-recommendation"
 
@@ -601,23 +603,27 @@ def test_service_enabled_false_in_settings_answers_403(
     assert client.get("/health").status_code == 200
 
 
-def test_a_second_process_on_the_same_database_sees_the_switch_change_at_once(
+def test_a_second_process_on_the_same_database_sees_the_switch_change_within_the_bound(
     client: Any,
     container: Container,
     make_client: Any,
+    clock: TestClock,
     kocek_headers: dict[str, str],
     seed_bytes: bytes,
     created: dict[str, Any],
 ) -> None:
+    # Each process keeps the stored switch for up to AUTH_CACHE_SECONDS (docs/security.md).
     _, other = make_client()
     assert other.get(ROUTE, headers=kocek_headers).status_code == 200
 
     container.switch.set(False)
+    clock.advance(AUTH_CACHE_SECONDS)
     for response in _answers(other, kocek_headers, seed_bytes, created["id"]):
         assert response.status_code == 403
         assert response.json() == SERVICE_OFF
 
     container.switch.set(True)
+    clock.advance(AUTH_CACHE_SECONDS)
     assert [r.status_code for r in _answers(other, kocek_headers, seed_bytes, created["id"])] == [
         200,
         200,

@@ -12,12 +12,18 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["IN_FLIGHT_PER_WORKER", "run_in_order"]
+__all__ = ["IN_FLIGHT_PER_WORKER", "in_flight", "run_in_order"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 IN_FLIGHT_PER_WORKER = 4  # chunks queued per worker: keeps every worker busy, memory flat
+
+
+def in_flight(workers: int) -> int:
+    """How many chunks :func:`run_in_order` holds at most: taken from its input and not
+    yet emitted (1 when it works in this process)."""
+    return workers * IN_FLIGHT_PER_WORKER if workers > 1 else 1
 
 
 def run_in_order(
@@ -33,7 +39,12 @@ def run_in_order(
 
     ``initializer(*initargs)`` prepares each process (in this one when ``workers <= 1``);
     ``work`` must be a module-level function (it is pickled to the workers), and the
-    chunks and results picklable.
+    chunks and results picklable. The workers are forked when the platform forks (Linux),
+    after this call started: what the caller set up before it, they inherit.
+
+    The window is a promise: chunk *i* is taken from ``chunks`` only once chunk
+    *i* − ``in_flight(workers)`` has been emitted, so a caller may give chunk *i* the
+    buffer *i* mod ``in_flight(workers)`` and reuse it from then on.
     """
     if workers <= 1:
         initializer(*initargs)
@@ -41,7 +52,7 @@ def run_in_order(
             emit(chunk, work(chunk))
         return
     pending: deque[tuple[T, Future[R]]] = deque()
-    limit = workers * IN_FLIGHT_PER_WORKER
+    limit = in_flight(workers)
     with ProcessPoolExecutor(
         max_workers=workers, initializer=initializer, initargs=initargs
     ) as pool:

@@ -37,11 +37,13 @@ The tests' in-memory fakes of every port are in ``tests/fakes.py``; the contract
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from cde.errors import QuotaExhaustedError  # re-exported: raised by the stores
+from cde.service.audit import AuditEntry
 
 __all__ = [
     "Caller",
@@ -116,6 +118,18 @@ class RecommendationRepository(Protocol):
         """Store durably; returns only after the record is committed. With
         ``spend_quota`` one unit of the tenant's quota is spent in the same transaction,
         or QuotaExhaustedError is raised and nothing is stored."""
+
+    def submit(
+        self,
+        record: StoredRecommendation,
+        *,
+        spend_quota: bool = True,
+        audit: AuditEntry | None = None,
+    ) -> Future[None]:
+        """:meth:`add` without waiting: the future is done once the record is committed
+        (its exception: QuotaExhaustedError, or the storage's error). With ``audit`` that
+        entry is appended to the audit trail in the same write, and only if the record is
+        stored (the HTTP layer waits on it without holding a thread)."""
 
     def get(self, record_id: str, tenant_id: str | None = None) -> StoredRecommendation | None:
         """The record, if it exists and (when ``tenant_id`` is given) belongs to the tenant."""

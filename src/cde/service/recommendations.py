@@ -31,6 +31,7 @@ from cde.service.ports import (
     StoredRecommendation,
     TokenStore,
 )
+from cde.service.tenants import AUTH_CACHE_SECONDS, LookupCache
 
 __all__ = [
     "SERVICE_ENABLED",
@@ -50,6 +51,9 @@ SERVICE_ENABLED = "service_enabled"
 class Recommended:
     record: StoredRecommendation
     result: dict[str, Any]
+    # The result as stored, serialised once (``record.result`` is its text): the HTTP
+    # answer embeds these bytes instead of serialising the result again.
+    result_json: bytes = b""
 
 
 class Recommender:
@@ -97,6 +101,31 @@ class Recommender:
         failure of the evaluation is an EvaluationFailedError (its cause chained), and
         nothing is stored either: ``record_failure`` keeps the application.
         """
+        done = self.prepare(
+            body,
+            raw,
+            caller,
+            lang,
+            tenant_id=tenant_id,
+            record_id=record_id,
+            processing=processing,
+        )
+        self.repository.add(done.record)
+        return done
+
+    def prepare(
+        self,
+        body: bytes,
+        raw: dict[str, Any],
+        caller: Caller,
+        lang: Lang,
+        *,
+        tenant_id: str = "default",
+        record_id: str | None = None,
+        processing: bool = False,
+    ) -> Recommended:
+        """What :meth:`recommend` stores, evaluated and not stored yet (the caller stores
+        it: ``repository.submit``); raises as :meth:`recommend` does before storing."""
         now = self.clock()
         policy = self.policy_for(tenant_id)
         try:
@@ -105,6 +134,7 @@ class Recommender:
             raise
         except Exception as exc:  # a defect of the engine: the caller keeps the application
             raise EvaluationFailedError() from exc
+        result_json = orjson.dumps(result)
         record = StoredRecommendation(
             id=record_id or self.new_id(),
             created_at=now,
@@ -112,7 +142,7 @@ class Recommender:
             customer_id=str(raw["customer_id"]),
             status="processing" if processing else "success",
             payload=body.decode("utf-8"),
-            result=orjson.dumps(result).decode("utf-8"),
+            result=result_json.decode("utf-8"),
             error=None,
             lang=lang,
             policy_name=policy.name,
@@ -121,8 +151,7 @@ class Recommender:
             caller=caller,
             tenant_id=tenant_id,
         )
-        self.repository.add(record)
-        return Recommended(record, result)
+        return Recommended(record, result, result_json)
 
     def record_failure(
         self,
@@ -198,22 +227,34 @@ class Recommender:
 
 class ServiceSwitch:
     """On when both the configured default and the stored switch say so. The stored switch
-    (``cde service disable|enable``) is read on every request, so a change takes effect
-    at once in every process that shares the database."""
+    (``cde service disable|enable``) is read again at most every ``seconds`` of the clock
+    (:data:`~cde.service.tenants.AUTH_CACHE_SECONDS`; 0: on every call), so a change made
+    by another process takes effect here within that bound; one made through this switch,
+    at once."""
 
-    def __init__(self, store: ServiceSettings, configured: bool, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: ServiceSettings,
+        configured: bool,
+        clock: Clock,
+        seconds: float = AUTH_CACHE_SECONDS,
+    ) -> None:
         self.store = store
         self.configured = configured
         self.clock = clock
+        self._stored: LookupCache[str, bool | None] = LookupCache(seconds, clock)
 
     def enabled(self) -> bool:
         if not self.configured:
             return False
-        stored = self.store.get_flag(SERVICE_ENABLED)
+        stored = self._stored.get(SERVICE_ENABLED, self.store.get_flag)
         return True if stored is None else stored
 
     def set(self, enabled: bool) -> None:
-        self.store.set_flag(SERVICE_ENABLED, enabled, self.clock())
+        try:
+            self.store.set_flag(SERVICE_ENABLED, enabled, self.clock())
+        finally:
+            self._stored.clear()
 
 
 def token_digest(token: str) -> str:
@@ -222,12 +263,24 @@ def token_digest(token: str) -> str:
 
 class Tokens:
     """Bearer tokens: the configured ones (``CDE_API_TOKENS``) and the ones the service
-    generated (stored as SHA-256 only). Comparison is constant-time."""
+    generated (stored as SHA-256 only; their list is read again at most every ``seconds``
+    of the clock, and at once after this process generated one). Comparison is
+    constant-time."""
 
-    def __init__(self, store: TokenStore, configured: tuple[str, ...], clock: Clock) -> None:
+    def __init__(
+        self,
+        store: TokenStore,
+        configured: tuple[str, ...],
+        clock: Clock,
+        seconds: float = AUTH_CACHE_SECONDS,
+    ) -> None:
         self.store = store
         self.configured = frozenset(token_digest(t) for t in configured)
         self.clock = clock
+        self._generated: LookupCache[None, frozenset[str]] = LookupCache(seconds, clock)
+
+    def _generated_hashes(self) -> frozenset[str]:
+        return self._generated.get(None, lambda _: self.store.token_hashes())
 
     def valid_configured(self, token: str) -> bool:
         """Whether ``token`` is one of CDE_API_TOKENS (no database read)."""
@@ -239,7 +292,7 @@ class Tokens:
 
     def valid(self, token: str) -> bool:
         digest = token_digest(token)
-        known = self.configured | self.store.token_hashes()
+        known = self.configured | self._generated_hashes()
         found = False
         for candidate in known:  # no early exit: timing does not reveal which matched
             found |= hmac.compare_digest(digest, candidate)
@@ -250,5 +303,8 @@ class Tokens:
 
     def generate(self, label: str, new_id: Callable[[], str]) -> str:
         token = "cde_" + secrets.token_urlsafe(32)
-        self.store.add_token(new_id(), token_digest(token), label, self.clock())
+        try:
+            self.store.add_token(new_id(), token_digest(token), label, self.clock())
+        finally:
+            self._generated.clear()
         return token

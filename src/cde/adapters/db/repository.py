@@ -4,6 +4,7 @@ transaction); everything else is a plain transaction."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from datetime import datetime
 from typing import Any
 
@@ -23,10 +24,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from cde.adapters.db.tables import api_tokens, recommendations, service_settings
 from cde.adapters.db.writer import DbWriter
+from cde.service.audit import AuditEntry
 from cde.service.ports import (
     Caller,
     Page,
-    QuotaExhaustedError,
     RecommendationSummary,
     StoredRecommendation,
 )
@@ -85,8 +86,16 @@ class SqlRecommendations:
         self._writer = writer
 
     def add(self, record: StoredRecommendation, *, spend_quota: bool = True) -> None:
-        if not self._writer.add_record(record_row(record), spend_quota=spend_quota):
-            raise QuotaExhaustedError(record.tenant_id)
+        self.submit(record, spend_quota=spend_quota).result()
+
+    def submit(
+        self,
+        record: StoredRecommendation,
+        *,
+        spend_quota: bool = True,
+        audit: AuditEntry | None = None,
+    ) -> Future[None]:
+        return self._writer.submit_record(record_row(record), spend_quota=spend_quota, audit=audit)
 
     def get(self, record_id: str, tenant_id: str | None = None) -> StoredRecommendation | None:
         if unmatchable(self._engine, record_id, tenant_id):

@@ -1,18 +1,29 @@
 """One writer thread for everything a request must have committed before it is answered.
 
 Every request's writes — its recommendation (with the tenant's quota spent in the same
-transaction) and its audit entry — are queued here. The writer takes everything waiting
-at that moment, writes it in ONE transaction and commits once; each caller is released
-only after its own write is committed. With SQLite in WAL mode and ``synchronous=FULL``
-this keeps every acknowledged record through a power cut while concurrent requests share
-one fsync. Across processes the database serialises the writers (SQLite's write lock,
-PostgreSQL's row locks); the audit chain's head row is locked first in the transaction so
-two processes never chain onto the same predecessor.
+transaction) and its audit entry — are queued here; a POST queues the three as ONE
+operation (:meth:`DbWriter.submit_record` with its ``audit`` entry). The writer takes
+everything waiting at that moment, writes it in ONE transaction and commits once; each
+caller is released only after its own write is committed. With SQLite in WAL mode and
+``synchronous=FULL`` this keeps every acknowledged record through a power cut while
+concurrent requests share one fsync.
+
+Per group, whatever its size: one conditional UPDATE of each tenant's quota (the records
+of a tenant that has not quota enough for all of them spend one unit each, in order,
+until it runs out: exactly the quota is accepted), one multi-row INSERT of the records,
+and for the audit entries one UPDATE … RETURNING that locks the chain's head and reads
+it, one multi-row INSERT and one UPDATE of the head. The statements are built once; the
+writer keeps one connection of its own (a fresh one after any failure).
+
+Across processes the database serialises the writers (SQLite's write lock, PostgreSQL's
+row locks, always taken in the same order: tenants by id, then the audit head), so two
+processes never chain onto the same predecessor nor spend the same unit of quota.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import queue
 import threading
 from concurrent.futures import Future
@@ -20,17 +31,33 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, String, Table, insert, select, update
+from sqlalchemy import Connection, Engine, String, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from cde.adapters.db.quota import spend_quota
+from cde.adapters.db.quota import SPEND_ONE, spend_quota_many
 from cde.adapters.db.tables import audit_log, recommendations, service_settings
 from cde.service.audit import GENESIS, AuditEntry, entry_hash
+from cde.service.ports import QuotaExhaustedError
 
-__all__ = ["AUDIT_HEAD_KEY", "DbWriter"]
+__all__ = ["AUDIT_HEAD_KEY", "DbWriter", "running_future"]
+
+log = logging.getLogger("cde.db")
 
 AUDIT_HEAD_KEY = "audit_head"
 _MAX_GROUP = 512
+
+# The statements of a group, built once (SQLAlchemy caches their compiled form).
+_INSERT_RECORDS = insert(recommendations)
+_INSERT_AUDITS = insert(audit_log)
+_HEAD = service_settings.c.key == AUDIT_HEAD_KEY
+_LOCK_HEAD = (
+    update(service_settings)
+    .where(_HEAD)
+    .values(updated_at=bindparam("now"))
+    .returning(service_settings.c.value)
+)
+_SET_HEAD = update(service_settings).where(_HEAD).values(value=bindparam("head"))
+_FIND_HEAD = select(service_settings.c.key).where(_HEAD)
 
 
 def _widths(table: Table) -> dict[str, int]:
@@ -73,11 +100,21 @@ def _fit_audit(entry: AuditEntry) -> AuditEntry:
     return dataclasses.replace(entry, **long) if long else entry
 
 
+def running_future() -> Future[Any]:
+    """A future already marked running: cancelling it (an awaiting task that is cancelled,
+    as ``asyncio.wrap_future`` passes it on) does nothing, so the writer can always set
+    its outcome."""
+    done: Future[Any] = Future()
+    done.set_running_or_notify_cancel()
+    return done
+
+
 @dataclass(slots=True)
 class _Record:
     row: dict[str, Any]
     spend_quota: bool
-    done: Future[bool]  # False: the tenant's quota is used up (nothing stored)
+    audit: AuditEntry | None  # written in the same transaction when the record is stored
+    done: Future[None]  # QuotaExhaustedError: the tenant's quota is used up (nothing stored)
 
 
 @dataclass(slots=True)
@@ -91,26 +128,41 @@ class DbWriter:
         self._engine = engine
         self._queue: queue.SimpleQueue[_Record | _Audit | None] = queue.SimpleQueue()
         self._audit_head_ready = False  # the head row is known to exist (see _ensure_audit_head)
+        self._conn: Connection | None = None  # the writer thread's own connection
         self._thread = threading.Thread(target=self._run, name="cde-db-writer", daemon=True)
         self._thread.start()
 
     # --- callers ---------------------------------------------------------------------------
 
+    def submit_record(
+        self, row: dict[str, Any], *, spend_quota: bool, audit: AuditEntry | None = None
+    ) -> Future[None]:
+        """Store a recommendation row — with ``spend_quota`` only if its tenant has quota
+        left (one unit is spent in the same transaction), with ``audit`` the entry chained
+        in the same transaction too. The future is done once committed; its exception is
+        :class:`QuotaExhaustedError` when the quota is used up (nothing stored, no entry),
+        or the database's error."""
+        done: Future[None] = running_future()
+        self._queue.put(_Record(row, spend_quota, audit, done))
+        return done
+
     def add_record(self, row: dict[str, Any], *, spend_quota: bool) -> bool:
-        """Store a recommendation row; with ``spend_quota`` only if its tenant has quota
-        left (one unit is spent in the same transaction). False: quota used up."""
-        done: Future[bool] = Future()
-        self._queue.put(_Record(row, spend_quota, done))
-        return done.result()  # re-raises the database error, if any
+        """:meth:`submit_record`, waited for: False when the quota is used up."""
+        try:
+            self.submit_record(row, spend_quota=spend_quota).result()
+        except QuotaExhaustedError:
+            return False
+        return True  # a database error is raised
 
     def submit_audit(self, entry: AuditEntry) -> Future[None]:
-        done: Future[None] = Future()
+        done: Future[None] = running_future()
         self._queue.put(_Audit(entry, done))
         return done
 
     def close(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=10)
+        self._drop_connection()
 
     # --- the writer thread -------------------------------------------------------------------
 
@@ -130,34 +182,67 @@ class DbWriter:
                     stop = True
                     break
                 group.append(more)
-            self._commit(group)
+            try:
+                self._commit(group)
+            except BaseException as exc:  # never leave a waiter hanging
+                self._fail(group, exc)
             if stop:
                 return
 
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.invalidate()  # never back to the pool: its state is unknown
+                conn.close()
+            except Exception:
+                log.debug("closing the writer's connection failed", exc_info=True)
+
     def _commit(self, group: list[_Record | _Audit]) -> None:
         records = [op for op in group if isinstance(op, _Record)]
-        audits = [op for op in group if isinstance(op, _Audit)]
+        audits = [op.entry for op in group if isinstance(op, _Audit)]
+        first_at = audits[0].at if audits else None
+        if first_at is None:
+            first_at = next((op.audit.at for op in records if op.audit is not None), None)
+        stored: list[bool] = []
         for attempt in range(3):
             try:
-                if audits:
-                    self._ensure_audit_head(audits[0].entry.at)
-                with self._engine.begin() as conn:
+                if first_at is not None:
+                    self._ensure_audit_head(first_at)
+                conn = self._connection()
+                with conn.begin():
                     stored = self._write_records(conn, records)
-                    if audits:
-                        self._write_audits(conn, [a.entry for a in audits])
+                    chained = audits + [
+                        op.audit
+                        for op, ok in zip(records, stored, strict=True)
+                        if ok and op.audit is not None
+                    ]
+                    if chained:
+                        self._write_audits(conn, chained)
             except IntegrityError as exc:  # the audit head row created twice at once: retry
+                self._drop_connection()
                 if attempt < 2 and not records:
                     continue
                 self._fail(group, exc)
                 return
             except Exception as exc:  # every waiter learns its write failed
+                self._drop_connection()
                 self._fail(group, exc)
                 return
             break
         for op, ok in zip(records, stored, strict=True):
-            op.done.set_result(ok)
-        for a in audits:
-            a.done.set_result(None)
+            if ok:
+                op.done.set_result(None)
+            else:
+                op.done.set_exception(QuotaExhaustedError(str(op.row["tenant_id"])))
+        for item in group:
+            if isinstance(item, _Audit):
+                item.done.set_result(None)
 
     def _ensure_audit_head(self, now: datetime) -> None:
         """Create the audit chain's head row, once, in a transaction of its own. When several
@@ -168,9 +253,7 @@ class DbWriter:
             return
         try:
             with self._engine.begin() as conn:
-                found = conn.execute(
-                    select(service_settings.c.key).where(service_settings.c.key == AUDIT_HEAD_KEY)
-                ).first()
+                found = conn.execute(_FIND_HEAD).first()
                 if found is None:
                     conn.execute(
                         insert(service_settings).values(
@@ -184,41 +267,42 @@ class DbWriter:
     @staticmethod
     def _fail(group: list[_Record | _Audit], exc: BaseException) -> None:
         for op in group:
-            op.done.set_exception(exc)
+            if not op.done.done():
+                op.done.set_exception(exc)
 
     @staticmethod
     def _write_records(conn: Connection, records: list[_Record]) -> list[bool]:
-        stored: list[bool] = []
-        rows: list[dict[str, Any]] = []
-        for op in records:
+        """Spend the quota (tenants in order of their id: processes lock them alike) and
+        insert the records that got theirs; which ones were stored."""
+        stored = [True] * len(records)
+        spenders: dict[str, list[int]] = {}
+        for index, op in enumerate(records):
             if op.spend_quota:
-                spent = spend_quota(conn, op.row["tenant_id"])
-                if not spent:
-                    stored.append(False)
-                    continue
-            stored.append(True)
-            rows.append(fit_record(op.row))
+                spenders.setdefault(str(op.row["tenant_id"]), []).append(index)
+        for tenant_id in sorted(spenders):
+            indices = spenders[tenant_id]
+            if spend_quota_many(conn, tenant_id, len(indices)):
+                continue
+            # Not quota enough for all of them: one unit each, in order, while any is left.
+            left = True
+            for index in indices:
+                left = left and conn.execute(SPEND_ONE, {"tenant_id": tenant_id}).rowcount == 1
+                stored[index] = left
+        rows = [fit_record(op.row) for op, ok in zip(records, stored, strict=True) if ok]
         if rows:
-            conn.execute(insert(recommendations), rows)
+            conn.execute(_INSERT_RECORDS, rows)
         return stored
 
     @staticmethod
     def _write_audits(conn: Connection, entries: list[AuditEntry]) -> None:
         now = entries[0].at
-        locked = conn.execute(
-            update(service_settings)
-            .where(service_settings.c.key == AUDIT_HEAD_KEY)
-            .values(updated_at=now)
-        ).rowcount
-        if not locked:
+        prev = conn.execute(_LOCK_HEAD, {"now": now}).scalar_one_or_none()
+        if prev is None:  # the head row went missing (someone deleted it): start again
             conn.execute(
                 insert(service_settings).values(key=AUDIT_HEAD_KEY, value=GENESIS, updated_at=now)
             )
-        prev = str(
-            conn.execute(
-                select(service_settings.c.value).where(service_settings.c.key == AUDIT_HEAD_KEY)
-            ).scalar_one()
-        )
+            prev = GENESIS
+        prev = str(prev)
         rows = []
         for entry in map(_fit_audit, entries):
             digest = entry_hash(prev, entry)
@@ -243,9 +327,5 @@ class DbWriter:
                 }
             )
             prev = digest
-        conn.execute(insert(audit_log), rows)
-        conn.execute(
-            update(service_settings)
-            .where(service_settings.c.key == AUDIT_HEAD_KEY)
-            .values(value=prev)
-        )
+        conn.execute(_INSERT_AUDITS, rows)
+        conn.execute(_SET_HEAD, {"head": prev})

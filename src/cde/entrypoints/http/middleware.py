@@ -7,7 +7,6 @@ import asyncio
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -15,11 +14,20 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cde.bootstrap import new_hex_id
 from cde.domain.masking import mask_name
 from cde.entrypoints.http.messages import language, message
 from cde.service.audit import AuditEntry
 
-__all__ = ["AuditTrail", "BodyLimit", "CatchAll", "RequestId", "SecurityHeaders"]
+__all__ = [
+    "AuditTrail",
+    "BodyLimit",
+    "CatchAll",
+    "RequestId",
+    "SecurityHeaders",
+    "audit_entry",
+    "mark_audited",
+]
 
 log = logging.getLogger("cde.http")
 
@@ -217,7 +225,7 @@ class RequestId:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming[:64] if incoming.isprintable() and incoming else uuid.uuid4().hex
+        request_id = incoming[:64] if incoming.isprintable() and incoming else new_hex_id()
         _state(scope)["request_id"] = request_id
 
         async def send_with_id(msg: Message) -> None:
@@ -279,9 +287,17 @@ _OUTCOMES = {
 }
 
 
+def mark_audited(scope: Scope, status: int) -> None:
+    """The request's audit entry, for an answer of ``status``, was written already (with
+    its record, in the same transaction): :class:`AuditTrail` writes none for it."""
+    _state(scope)["audited_status"] = status
+
+
 class AuditTrail:
     """Append one audit entry per request — accepted or refused — before the response
-    goes out. Health probes are not audited."""
+    goes out. Health probes are not audited. A route that wrote its entry itself (a POST
+    writes it with the record: :func:`mark_audited`) gets none from here, unless the
+    answer's status is not the one that entry says."""
 
     SKIP = frozenset({"/health", "/ready", "/metrics", "/bench/baseline"})
     SKIP_UNDER = ("/ui/static/",)  # the workspace's style sheet and script
@@ -308,55 +324,64 @@ class AuditTrail:
             nonlocal written
             if msg["type"] == "http.response.start" and not written:
                 written = True
-                try:
-                    entry = self._entry(scope, state, int(msg["status"]))
-                    await asyncio.wrap_future(self.audit().submit(entry))
-                except Exception:  # the caller still gets its answer; operators get the log
-                    log.exception("audit entry not written (request %s)", state.get("request_id"))
+                status = int(msg["status"])
+                if state.get("audited_status") != status:
+                    try:
+                        entry = audit_entry(scope, status, self.clock())
+                        await asyncio.wrap_future(self.audit().submit(entry))
+                    except Exception:  # the caller still gets its answer; operators get the log
+                        log.exception(
+                            "audit entry not written (request %s)", state.get("request_id")
+                        )
             await send(msg)
 
         await self.app(scope, receive, send_audited)
 
-    def _entry(self, scope: Scope, state: dict[str, Any], status: int) -> AuditEntry:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        principal = state.get("principal")
-        route = scope.get("route")
-        path = getattr(route, "path", None) or scope["path"][:255]
-        user_id = headers.get("user-id")
-        user_name = headers.get("user-name")
-        user_role = headers.get("user-role")
-        tenant_id = None
-        if principal is not None:
-            tenant_id = principal.tenant.id
-            if principal.via == "jwt":
-                user_id, user_name, user_role = (
-                    principal.user_id,
-                    principal.user_name,
-                    principal.user_role,
-                )
-        actor = state.get("actor")  # the workspace's signed-in person (its session)
-        if actor is not None:
-            user_id, user_name, user_role = actor.user_id, actor.user_name, actor.user_role
-        outcome = state.get("audit_outcome")
-        if outcome is None:
-            outcome = "ok" if status < 400 else _OUTCOMES.get(status, "error")
-        client = scope.get("client")
-        return AuditEntry(
-            at=self.clock(),
-            request_id=str(state.get("request_id", "-")),
-            tenant_id=tenant_id,
-            user_id=user_id[:255] if user_id else None,
-            user_name=mask_name(user_name)[:255] if user_name else None,
-            user_role=user_role[:100] if user_role else None,
-            claimed_ip=headers.get("ip", "")[:100] or None,
-            remote_addr=client[0] if client else None,
-            method=scope["method"],
-            route=path,
-            status_code=status,
-            outcome=outcome,
-            record_id=state.get("record_id"),
-            body_sha256=state.get("body_sha256"),
-        )
+
+def audit_entry(scope: Scope, status: int, at: datetime) -> AuditEntry:
+    """The audit entry of the request in ``scope`` answered with ``status``, from what the
+    request carries and what the stack noted in ``scope['state']`` (the principal, the
+    outcome, the record id, the body's hash)."""
+    state = _state(scope)
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    principal = state.get("principal")
+    route = scope.get("route")
+    path = getattr(route, "path", None) or scope["path"][:255]
+    user_id = headers.get("user-id")
+    user_name = headers.get("user-name")
+    user_role = headers.get("user-role")
+    tenant_id = None
+    if principal is not None:
+        tenant_id = principal.tenant.id
+        if principal.via == "jwt":
+            user_id, user_name, user_role = (
+                principal.user_id,
+                principal.user_name,
+                principal.user_role,
+            )
+    actor = state.get("actor")  # the workspace's signed-in person (its session)
+    if actor is not None:
+        user_id, user_name, user_role = actor.user_id, actor.user_name, actor.user_role
+    outcome = state.get("audit_outcome")
+    if outcome is None:
+        outcome = "ok" if status < 400 else _OUTCOMES.get(status, "error")
+    client = scope.get("client")
+    return AuditEntry(
+        at=at,
+        request_id=str(state.get("request_id", "-")),
+        tenant_id=tenant_id,
+        user_id=user_id[:255] if user_id else None,
+        user_name=mask_name(user_name)[:255] if user_name else None,
+        user_role=user_role[:100] if user_role else None,
+        claimed_ip=headers.get("ip", "")[:100] or None,
+        remote_addr=client[0] if client else None,
+        method=scope["method"],
+        route=path,
+        status_code=status,
+        outcome=outcome,
+        record_id=state.get("record_id"),
+        body_sha256=state.get("body_sha256"),
+    )
 
 
 class CatchAll:

@@ -95,6 +95,37 @@ def created_view(record_id: str, status: str, result: dict[str, Any]) -> dict[st
     return {"id": record_id, "status": status, **public_result(status, result)}
 
 
+def created_body(
+    record_id: str, status: str, result: dict[str, Any], result_json: bytes, lang: Lang
+) -> bytes:
+    """The whole 200 answer to a POST — ``success(200, created_view(...), "created", lang)``
+    byte for byte — around the result as it was serialised for storing (``result_json``,
+    orjson's bytes of ``result``), so the result is serialised once. Built the slow way when
+    the result is not at hand as such bytes, is being narrated (its pending fields are
+    hidden) or has keys of its own that ``created_view`` would merge."""
+    if (
+        status == "processing"
+        or len(result_json) < 3
+        or result_json[:1] != b"{"
+        or "id" in result
+        or "status" in result
+    ):
+        return bytes(success(200, created_view(record_id, status, result), "created", lang).body)
+    return b"".join(
+        (
+            b'{"data":{"id":',
+            orjson.dumps(record_id),
+            b',"status":',
+            orjson.dumps(status),
+            b",",
+            result_json[1:-1],
+            b'},"message":',
+            orjson.dumps(message("created", lang)),
+            b',"status":"success"}',
+        )
+    )
+
+
 def detail_view(record: StoredRecommendation, zone: ZoneInfo) -> dict[str, Any]:
     result: Any = None
     if record.result and record.status == "processing":
