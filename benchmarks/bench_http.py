@@ -695,13 +695,23 @@ STAGE_FRAMES: dict[tuple[str, str], str] = {
     ("depth_exceeds", "service/submissions.py"): "parse",
     ("body", "starlette/requests.py"): "parse",
     ("evaluate", "domain/engine.py"): "evaluate",
+    ("new_id", "cde/bootstrap.py"): "store",
+    ("new_hex_id", "cde/bootstrap.py"): "http stack",
     ("policy_for", "service/recommendations.py"): "evaluate",
     ("recommend", "service/recommendations.py"): "store",
+    ("prepare", "service/recommendations.py"): "store",
+    ("start", "service/submissions.py"): "store",
+    ("submit", "db/repository.py"): "store",
+    ("submit_record", "db/writer.py"): "store",
+    ("running_future", "db/writer.py"): "store",
+    ("finish", "service/submissions.py"): "respond",
+    ("_stored", "service/submissions.py"): "respond",
+    ("audit_entry", "http/middleware.py"): "audit",
+    ("mark_audited", "http/middleware.py"): "audit",
     ("add", "db/repository.py"): "store",
     ("add_record", "db/writer.py"): "store",
     ("_write_records", "db/writer.py"): "store",
     ("record_row", "db/repository.py"): "store",
-    ("new_id", "cde/bootstrap.py"): "store",
     ("_commit", "db/writer.py"): "commit",
     ("_write_audits", "db/writer.py"): "audit",
     ("_ensure_audit_head", "db/writer.py"): "audit",
@@ -990,7 +1000,7 @@ def run_single(args: argparse.Namespace, loader: Loader, workdir: Path, pg: Post
         results, acknowledged = run_levels(
             loader, service, levels, args.rounds, args.seconds, args.warmup, args.verbose
         )
-        acknowledged += 1
+        acknowledged += 1 + sum(level.acknowledged() for level in results.values())
         if args.profile:
             py_spy = find_py_spy(args.py_spy)
             if py_spy is None:

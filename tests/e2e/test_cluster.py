@@ -19,7 +19,7 @@ import socket
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 import pg  # tests/pg.py, shared with the integration tests (pytest's pythonpath)
+from cde.service.tenants import AUTH_CACHE_SECONDS
 from generate_applications import generate  # benchmarks/ (pytest's pythonpath)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -200,6 +201,14 @@ def _jobs(cluster: Cluster) -> tuple[dict[str, int], set[int], set[int]]:
     return by_status, ran, live
 
 
+def _within_the_bound(holds: Callable[[], bool]) -> None:
+    """Wait until ``holds()``, for at most AUTH_CACHE_SECONDS (+3 s for a busy machine)."""
+    deadline = time.monotonic() + AUTH_CACHE_SECONDS + 3.0
+    while not holds():
+        assert time.monotonic() < deadline, f"not within {AUTH_CACHE_SECONDS} s (+3 s)"
+        time.sleep(0.1)
+
+
 def test_two_api_processes_and_two_workers_share_one_database(cluster: Cluster) -> None:
     a, b = cluster.ports
     started = time.monotonic()
@@ -244,9 +253,13 @@ def test_two_api_processes_and_two_workers_share_one_database(cluster: Cluster) 
         assert [item["id"] for item in listed["data"]] == [record_id]
 
         # --- the service switch, from another process, holds on both ports -----------------
+        # (within AUTH_CACHE_SECONDS: each process keeps what authentication read that long)
         off = cluster.cde("service", "disable")
         assert off.returncode == 0, off.stdout + off.stderr
         for api in (api_a, api_b):
+            _within_the_bound(
+                lambda api=api: api.get(f"{ROUTE}/{record_id}", headers=auth).status_code == 403
+            )
             refused = _post(api, token)
             assert refused.status_code == 403, refused.text
             expected = {"error": SERVICE_OFF, "message": SERVICE_OFF, "status": "fail"}
@@ -255,6 +268,9 @@ def test_two_api_processes_and_two_workers_share_one_database(cluster: Cluster) 
         on = cluster.cde("service", "enable")
         assert on.returncode == 0, on.stdout + on.stderr
         for api in (api_a, api_b):
+            _within_the_bound(
+                lambda api=api: api.get(f"{ROUTE}/{record_id}", headers=auth).status_code == 200
+            )
             assert _post(api, token).status_code == 200
 
         # --- a batch submitted to A, followed through B, worked by the 2 workers -----------

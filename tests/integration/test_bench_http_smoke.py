@@ -1,4 +1,4 @@
-"""``benchmarks/bench_http.py --quick`` starts the service, loads the baseline and the real
+"""``benchmarks/bench_http.py --quick`` starts the service, loads ``GET /health`` and the real
 route, and prints its figures without a single failed request."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "bench_http.py"
 FIGURES = re.compile(
-    r"^(baseline|real)\s+POST (\S+)\s+([\d,]+) req/s\s+p50\s+([\d.]+) ms\s+"
-    r"p99\s+([\d.]+) ms\s+errors (\d+) \(([\d,]+) requests",
+    r"^c=8\s+(health|real)\s+(GET|POST)\s+(\S+)\s+([\d,]+) req/s\s+p50\s+([\d.]+) ms\s+"
+    r"p90\s+([\d.]+) ms\s+p99\s+([\d.]+) ms\s+errors (\d+) \(([\d,]+) requests",
     re.MULTILINE,
 )
 
@@ -41,17 +41,17 @@ def _run(*args: str) -> str:
 
 def _check(out: str) -> None:
     figures = {m.group(1): m.groups()[1:] for m in FIGURES.finditer(out)}
-    assert set(figures) == {"baseline", "real"}, out
-    assert figures["baseline"][0] == "/bench/baseline"
-    assert figures["real"][0] == "/kocek/cde/credit-recommendation"
-    for _, rate, p50, p99, errors, requests in figures.values():
+    assert set(figures) == {"health", "real"}, out
+    assert figures["health"][:2] == ("GET", "/health")
+    assert figures["real"][:2] == ("POST", "/kocek/cde/credit-recommendation")
+    for _, _, rate, p50, p90, p99, errors, requests in figures.values():
         assert int(errors) == 0, out
         assert int(requests.replace(",", "")) > 0
         assert int(rate.replace(",", "")) > 0
-        assert 0 < float(p50) <= float(p99)
-    assert re.search(r"^ratio real/baseline throughput: [\d.]+%$", out, re.MULTILINE), out
-    assert re.search(r"^target real >= 40% of baseline throughput: (MET|NOT MET)", out, re.M)
-    assert re.search(r"^target real p99 < 50 ms: (MET|NOT MET)", out, re.MULTILINE)
+        assert 0 < float(p50) <= float(p90) <= float(p99)
+    assert re.search(r"^c=8\s+ratio real/health throughput: [\d.]+%$", out, re.MULTILINE), out
+    assert re.search(r"^target real >= 40% of /health throughput at c=8: (MET|NOT MET)", out, re.M)
+    assert re.search(r"^target real p99 < 50 ms at c=8: (MET|NOT MET)", out, re.MULTILINE)
     assert re.search(r"^stored recommendations: [\d,]+ \(acknowledged [\d,]+\): ok$", out, re.M)
     assert re.search(r"^errors: 0$", out, re.MULTILINE)
 

@@ -195,6 +195,49 @@ class PortContract:
         with pytest.raises(QuotaExhaustedError):  # a tenant that does not exist has none
             ports.recommendations.add(record(5, tenant_id="nobody"))
 
+    def test_a_submitted_record_and_its_audit_entry_are_one_write(self, ports: Ports) -> None:
+        ports.tenants.create(tenant(1, "KSP", quota=1))
+        tenant_id = uid(1, 1)
+        first, second = record(1, tenant_id=tenant_id), record(2, tenant_id=tenant_id)
+        ports.recommendations.submit(first, audit=audit_entry(1, tenant_id)).result(timeout=10)
+        assert ports.recommendations.get(first.id) == first
+        assert [s.entry for s in ports.audit.entries()] == [audit_entry(1, tenant_id)]
+        # No quota left: neither the record nor its entry is written.
+        refused = ports.recommendations.submit(second, audit=audit_entry(2, tenant_id))
+        with pytest.raises(QuotaExhaustedError):
+            refused.result(timeout=10)
+        assert ports.recommendations.get(second.id) is None
+        assert [s.entry.request_id for s in ports.audit.entries()] == ["req-1"]
+        assert verify(ports.audit.entries(), ports.audit.head()).ok
+
+    def test_submissions_at_once_spend_exactly_the_quota(self, ports: Ports) -> None:
+        # Many records of several tenants queued at once (one group, or a few, for the SQL
+        # writer): each tenant's quota accepts exactly as many as it has, in order.
+        ports.tenants.create(tenant(1, "KSP A", quota=3))
+        ports.tenants.create(tenant(2, "KSP B", quota=None))
+        a, b = uid(1, 1), uid(2, 1)
+        owners = [a if n % 2 else b for n in range(1, 21)]
+        pending = [
+            ports.recommendations.submit(record(n, tenant_id=owner), audit=audit_entry(n, owner))
+            for n, owner in enumerate(owners, start=1)
+        ]
+        outcomes = []
+        for future in pending:
+            try:
+                future.result(timeout=10)
+                outcomes.append(True)
+            except QuotaExhaustedError:
+                outcomes.append(False)
+        assert outcomes == [n in (1, 3, 5) or n % 2 == 0 for n in range(1, 21)]
+        stored = {n for n in range(1, 21) if ports.recommendations.get(uid(n)) is not None}
+        assert stored == {n for n, ok in enumerate(outcomes, start=1) if ok}
+        used = ports.tenants.by_id(a)
+        assert used is not None
+        assert used.used_quota == 3
+        audited = sorted(int(s.entry.request_id[4:]) for s in ports.audit.entries())
+        assert audited == sorted(stored)
+        assert verify(ports.audit.entries(), ports.audit.head()).ok
+
     def test_a_duplicate_id_is_refused(self, ports: Ports) -> None:
         ports.recommendations.add(record(1), spend_quota=False)
         with pytest.raises(DUPLICATE):
@@ -1036,7 +1079,8 @@ class TestFakes(PortContract):
     @pytest.fixture
     def ports(self) -> Ports:
         tenants = FakeTenants(now=T0)
-        recommendations = FakeRecommendations(tenants)
+        audit = FakeAuditLog()
+        recommendations = FakeRecommendations(tenants, audit)
         outcomes = FakeOutcomes(recommendations)
         return Ports(
             recommendations=recommendations,
@@ -1044,7 +1088,7 @@ class TestFakes(PortContract):
             idempotency=FakeIdempotencyStore(),
             settings=FakeServiceSettings(),
             tokens=FakeTokenStore(),
-            audit=FakeAuditLog(),
+            audit=audit,
             batches=FakeBatches(recommendations),
             outcomes=outcomes,
             challenger=FakeChallengerResults(outcomes),

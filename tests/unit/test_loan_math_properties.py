@@ -107,3 +107,27 @@ def test_a_float_rate_gives_the_same_instalment_as_its_decimal_text(
     principal: int, rate: Decimal, n: int, method: InterestMethod
 ) -> None:
     assert instalment(principal, float(rate), n, method) == instalment(principal, rate, n, method)
+
+
+# rates as an application gives them: up to six decimals (the reader quantises to 1e-6)
+fine_rates = st.integers(min_value=0, max_value=99_999_999).map(
+    lambda micro: Decimal(micro) / 1_000_000
+)
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(
+    principal=st.integers(min_value=0, max_value=10**15),
+    rate=st.one_of(rates, fine_rates),
+    n=st.integers(min_value=1, max_value=600),
+    method=methods,
+)
+def test_the_fast_first_instalment_is_the_exact_one(
+    principal: int, rate: Decimal, n: int, method: InterestMethod
+) -> None:
+    """The instalment computed in integers (or without a division by one) is the rounded
+    60-digit Decimal one, on every loan an application can ask for."""
+    from cde.domain.loan_math import _exact_first, _first, _round, _terms
+
+    terms = _terms(rate, n, method)
+    assert _first(principal, terms) == _round(_exact_first(principal, terms))

@@ -21,10 +21,11 @@ from cde.errors import (
     InvalidBodyError,
     QuotaExhaustedError,
 )
+from cde.service.audit import AuditEntry
 from cde.service.jobs import NARRATE
 from cde.service.submissions import Submission, Submitted, depth_exceeds
 from cde.settings import Settings
-from clocks import TestClock
+from clocks import TEST_NOW, TestClock
 from fakes import DEFAULT_TENANT_ID, FakeNarrator, FakeStores, sequential_ids
 
 SEED = (Path(__file__).resolve().parents[2] / "examples" / "seed_request.json").read_bytes()
@@ -189,3 +190,69 @@ def test_depth_is_counted_without_recursion() -> None:
     assert depth_exceeds(deep, 32)
     assert not depth_exceeds({"a": [1, {"b": 2}]}, 3)
     assert depth_exceeds({"a": [1, {"b": [2]}]}, 3)
+
+
+# --- start and finish: the POST that awaits its commit in the event loop (issue 15) -------
+
+
+def _audit_template() -> AuditEntry:
+    return AuditEntry(
+        at=TEST_NOW,
+        request_id="req-1",
+        tenant_id=DEFAULT_TENANT_ID,
+        user_id="123",
+        user_name="S*******",
+        user_role="Eksekutif",
+        claimed_ip="127.0.0.1",
+        remote_addr="127.0.0.1",
+        method="POST",
+        route="/kocek/cde/credit-recommendation",
+        status_code=200,
+        outcome="ok",
+        record_id=None,
+        body_sha256=None,
+    )
+
+
+def _submission(tenant: str = DEFAULT_TENANT_ID, key: str | None = None) -> Submission:
+    return Submission(
+        body=SEED,
+        caller=CALLER,
+        lang="id",
+        tenant_id=tenant,
+        request_id="req-1",
+        idempotency_key=key,
+    )
+
+
+def test_start_and_finish_store_the_record_with_its_audit_entry(world: World) -> None:
+    submissions = world.container.submissions
+    assert submissions.inline(_submission())
+    assert not submissions.inline(_submission(key="k1"))
+    pending = submissions.start(_submission(), audit=_audit_template())
+    done = submissions.finish(pending)
+    assert done.audited
+    assert orjson.loads(done.result_json) == done.result
+    stored = world.stores.recommendations.get(done.record_id)
+    assert stored is not None
+    assert stored.result == done.result_json.decode()
+    entries = [s.entry for s in world.stores.audit.entries()]
+    assert [(e.record_id, e.at, e.status_code) for e in entries] == [
+        (done.record_id, stored.created_at, 200)
+    ]
+    assert world.observed == [done.result]
+
+
+def test_finish_raises_when_the_quota_is_used_up_and_nothing_is_written(world: World) -> None:
+    tenant, _ = world.container.tenant_admin.create("KSP", 0)
+    submissions = world.container.submissions
+    pending = submissions.start(_submission(tenant.id), audit=_audit_template())
+    with pytest.raises(QuotaExhaustedError):
+        submissions.finish(pending)
+    assert list(world.stores.audit.entries()) == []
+    assert world.observed == []
+
+
+def test_start_takes_no_idempotency_key(world: World) -> None:
+    with pytest.raises(ValueError, match="Idempotency-Key"):
+        world.container.submissions.start(_submission(key="k1"))

@@ -274,14 +274,78 @@ def _schema(kind: str, description: str, *examples: Any) -> WithJsonSchema:
     return WithJsonSchema(schema)
 
 
+# Fast paths for the commonest values (plain ASCII digits, JSON integers, booleans, text):
+# the same value the readers above give, without their layers; anything else goes to them.
+_read_money = _reader(_money)
+_read_count = _reader(_count)
+_read_text = _reader(_text)
+_read_flag = _reader(numbers.parse_boolean)
+
+
+def _money_field(value: object) -> int | None:
+    if type(value) is int:
+        if 0 <= value <= MAX_RUPIAH:
+            return value
+    elif type(value) is str:
+        amount = _plain_amount(value)
+        if amount is not None:
+            return amount
+    elif type(value) is float and value.is_integer() and 0 <= value <= MAX_RUPIAH:
+        return int(value)  # a float of whole rupiah below 10^15 is exact
+    money: int | None = _read_money(value)
+    return money
+
+
+def _plain_amount(text: str) -> int | None:
+    """Whole rupiah (half up) of ``"138402100"`` or ``"138402100.00"`` (one ``.`` or ``,``,
+    a decimal separator here as for :func:`_money`), below the maximum; else None."""
+    if len(text) > 64 or not text.isascii():
+        return None
+    if text.isdigit():
+        amount = int(text)
+        return amount if amount <= MAX_RUPIAH else None
+    whole, separator, fraction = text.partition(".")
+    if not separator:
+        whole, separator, fraction = text.partition(",")
+    if separator and whole.isdigit() and fraction.isdigit():
+        amount = int(whole)
+        if amount < MAX_RUPIAH:
+            return amount + 1 if fraction[0] >= "5" else amount
+    return None
+
+
+def _count_field(value: object) -> int | None:
+    if type(value) is int:
+        if value >= 0:
+            return value
+    elif type(value) is str and value.isdigit() and value.isascii() and len(value) <= 64:
+        return int(value)
+    count: int | None = _read_count(value)
+    return count
+
+
+def _label_field(value: object) -> str | None:
+    if type(value) is str:
+        return value.strip()
+    label: str | None = _read_text(value)
+    return label
+
+
+def _flag_field(value: object) -> bool | None:
+    if value is True or value is False:
+        return value
+    flag: bool | None = _read_flag(value)
+    return flag
+
+
 Money = Annotated[
     int | None,
-    PlainValidator(_reader(_money)),
+    PlainValidator(_money_field),
     _schema("number", "Whole rupiah; plain or Indonesian notation", 138402100, "Rp 1.500.000"),
 ]
 Count = Annotated[
     int | None,
-    PlainValidator(_reader(_count)),
+    PlainValidator(_count_field),
     _schema("integer", "A whole number of zero or more", 18, "18"),
 ]
 Percent = Annotated[
@@ -301,7 +365,7 @@ Range = Annotated[
 ]
 Flag = Annotated[
     bool | None,
-    PlainValidator(_reader(numbers.parse_boolean)),
+    PlainValidator(_flag_field),
     _schema("boolean", "true/false (also ya/tidak, 1/0)", False),
 ]
 Day = Annotated[
@@ -314,7 +378,7 @@ Birth = Annotated[
     PlainValidator(_reader(_birth)),
     _schema("string", "Place and date of birth", "Denpasar, 10 April 1984"),
 ]
-Label = Annotated[str | None, PlainValidator(_reader(_text)), _schema("text", "Text")]
+Label = Annotated[str | None, PlainValidator(_label_field), _schema("text", "Text")]
 Kolek = Annotated[
     Kolektibilitas | None,
     PlainValidator(_reader(_kolektibilitas)),
@@ -430,6 +494,13 @@ class InternalData(_Model):
     total_deposit_active_balance: Money = None
 
 
+_EMPTY_SECTIONS: dict[str, Any] = {
+    "internal_data": {},
+    "income": (),
+    "expenses": (),
+    "collaterals": (),
+}
+
 _ID = Annotated[
     str,
     PlainValidator(_required(_reader(_identifier), "an identifier")),
@@ -451,16 +522,19 @@ class Application(_Model):
     @classmethod
     def _nulls_are_empty(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            empty: dict[str, Any] = {
-                "internal_data": {},
-                "income": (),
-                "expenses": (),
-                "collaterals": (),
-            }
-            if any(data.get(key, 0) is None for key in empty):
+            get = data.get
+            if (
+                get("internal_data", 0) is None
+                or get("income", 0) is None
+                or get("expenses", 0) is None
+                or get("collaterals", 0) is None
+            ):
+                empty = _EMPTY_SECTIONS
                 data = {k: (empty[k] if v is None and k in empty else v) for k, v in data.items()}
-            required = ("character", "application")
-            if any(key in data and data[key] is None for key in required):
+            if ("character" in data and data["character"] is None) or (
+                "application" in data and data["application"] is None
+            ):
+                required = ("character", "application")
                 data = {k: v for k, v in data.items() if k not in required or v is not None}
                 # a null required section is reported like a missing one: "is required"
         return data

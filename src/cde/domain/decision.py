@@ -126,16 +126,19 @@ def _reasons(
 ) -> list[Finding]:
     rank = policy.reason_rank
     knocked = {id(f) for f in knockouts}
-    info, positive = Severity.INFO.rank, Severity.POSITIVE.rank
-    keep = [
-        f
-        for f in findings
-        if id(f) not in knocked
-        and rank[f.code] != info
-        and not (declined and rank[f.code] == positive)
-    ]
-    keep.sort(key=lambda f: rank[f.code], reverse=True)
-    return [*decision_findings, *knockouts, *keep]
+    # the findings kept, by severity rank: most severe first, each rank in the assessments'
+    # order (what a stable sort by rank, descending, gives)
+    by_rank: list[list[Finding]] = [[] for _ in _SEVERITIES]
+    for f in findings:
+        r = rank[f.code]
+        if r == _INFO or (declined and r == _POSITIVE) or (knocked and id(f) in knocked):
+            continue
+        by_rank[r].append(f)
+    return [*decision_findings, *knockouts, *(f for kept in reversed(by_rank) for f in kept)]
+
+
+_SEVERITIES = tuple(Severity)
+_INFO, _POSITIVE = Severity.INFO.rank, Severity.POSITIVE.rank
 
 
 def decide(
@@ -152,9 +155,10 @@ def decide(
     ``PD_ABOVE_APPROVAL`` for ``GRADE_BELOW_APPROVAL``); knock-outs and the sizing apply
     either way."""
     findings = [f for a in assessed.values() for f in a.findings]
-    knockouts = [f for f in findings if f.code in policy.decision.knockouts]
-    knocked_out = list(dict.fromkeys(f.code for f in knockouts))
     rules = policy.decision
+    knockout_codes = rules.knockouts
+    knockouts = [f for f in findings if f.code in knockout_codes]
+    knocked_out = list(dict.fromkeys(f.code for f in knockouts))
     own: list[Finding] = []
 
     def decline(code: str, /, **params: object) -> Decision:

@@ -61,9 +61,14 @@ def assess(app: Application, policy: Policy, today: date) -> Evaluation:
     quality = check_quality(app, facts, policy)
     if method_flag is not None:
         quality.insert(0, method_flag)
-    assessed = {dim: fn(app, facts, policy) for dim, fn in _ASSESSMENTS}
-    scores = {dim: score(a.findings, policy) for dim, a in assessed.items()}
-    grades = {dim: policy.grades.grade(s) for dim, s in scores.items()}
+    grade_of = policy.grades.grade
+    assessed: dict[Dimension, Assessed] = {}
+    scores: dict[Dimension, int] = {}
+    grades: dict[Dimension, Grade] = {}
+    for dim, fn in _ASSESSMENTS:
+        a = assessed[dim] = fn(app, facts, policy)
+        scores[dim] = points = score(a.findings, policy)
+        grades[dim] = grade_of(points)
     w = policy.weights
     weighted = (
         scores["character"] * w.character
@@ -73,7 +78,7 @@ def assess(app: Application, policy: Policy, today: date) -> Evaluation:
         + scores["condition"] * w.condition
     )
     overall = (2 * weighted + w.total) // (2 * w.total)  # integer round half up
-    grade = policy.grades.grade(overall)
+    grade = grade_of(overall)
     card = policy.scorecard_model
     scored = None if card is None else score_with(card, features_from(facts, assessed))
     decision = decide(facts, assessed, overall, grade, quality, policy, scored)

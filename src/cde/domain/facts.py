@@ -64,6 +64,7 @@ class Facts:
     expenses_low: int
     expenses_high: int
     requested_instalment: int
+    purpose_matched: bool  # the purpose names a category of the policy's (else "lainnya")
 
 
 def months_between(start: date, end: date) -> int:
@@ -155,7 +156,8 @@ def resolve_method(app: Application, policy: Policy) -> tuple[InterestMethod, Qu
 def derive_facts(app: Application, policy: Policy, today: date) -> tuple[Facts, QualityFlag | None]:
     req = app.application
     method, method_flag = resolve_method(app, policy)
-    category = policy.condition.category(req.purpose) or "lainnya"
+    matched = policy.condition.category(req.purpose)
+    category = matched or "lainnya"
     birth = app.character.birth.date if app.character.birth is not None else None
     max_age = policy.character.max_age_at_maturity
     age: int | None
@@ -189,5 +191,6 @@ def derive_facts(app: Application, policy: Policy, today: date) -> tuple[Facts, 
         expenses_low=expenses_low,
         expenses_high=expenses_high,
         requested_instalment=instalment(req.plafon, req.interest, req.tenure, method),
+        purpose_matched=matched is not None,
     )
     return facts, method_flag

@@ -138,6 +138,12 @@ class _Terms:
     den: Decimal
     rate: Decimal  # annual per cent
     annuity_factor: bool  # True: num is the annuity factor (anuitas, r > 0, n > 1)
+    # Not the annuity factor: num / den as a fraction of whole numbers, p / q. The first
+    # instalment P·p/q is then rounded half up in integers, exactly: the 60-digit division
+    # can only meet a half where the fraction is one (q is at most 1200·n·10^k for a rate of
+    # k decimals, so a fraction short of a half is short by more than 1/(2q), far more than
+    # the division's last digit).
+    fraction: tuple[int, int] | None = None
 
 
 def _round(x: Decimal) -> int:
@@ -197,7 +203,9 @@ def _terms(rate: Decimal, months: int, method: InterestMethod) -> _Terms:
         if rate == 0 or months == 1 or method is not InterestMethod.ANUITAS:
             # P/n + P·rate/1200 == P·(1200 + rate·n) / (1200·n): one exact-as-possible division,
             # so ties (x.5) are seen exactly and flat/efektif/one-month/zero-rate agree.
-            return _Terms(_PCT_MONTHS + rate * n, _PCT_MONTHS * n, rate, annuity_factor=False)
+            num, den = _PCT_MONTHS + rate * n, _PCT_MONTHS * n
+            p, q = num.as_integer_ratio()
+            return _Terms(num, den, rate, annuity_factor=False, fraction=(p, q * int(den)))
         r = rate / _PCT_MONTHS
         growth = (_ONE + r) ** months
         # r / (1 − (1+r)^−n) == r·g / (g − 1) with g = (1+r)^n
@@ -207,6 +215,16 @@ def _terms(rate: Decimal, months: int, method: InterestMethod) -> _Terms:
 def _exact_first(principal: int, terms: _Terms) -> Decimal:
     with localcontext(_CTX):
         return Decimal(principal) * terms.num / terms.den
+
+
+def _first(principal: int, terms: _Terms) -> int:
+    """``_round(_exact_first(principal, terms))``, computed faster: in integers where the
+    terms are a fraction, else with the annuity factor (den is 1: nothing to divide)."""
+    if terms.fraction is not None:
+        p, q = terms.fraction
+        whole, rest = divmod(principal * p, q)
+        return whole + 1 if 2 * rest >= q else whole  # half up (principal, p, q >= 0)
+    return _round(_CTX.multiply(Decimal(principal), terms.num))
 
 
 def instalment(
@@ -219,7 +237,7 @@ def instalment(
     _check_principal(principal)
     _check_months(months)
     terms = _terms(_to_rate(annual_rate_pct), months, _to_method(method))
-    return _round(_exact_first(principal, terms))
+    return _first(principal, terms)
 
 
 def schedule(
@@ -290,14 +308,16 @@ def max_principal(
     terms = _terms(_to_rate(annual_rate_pct), months, _to_method(method))
     if affordable_instalment <= 0:
         return 0
-    with localcontext(_CTX):
-        # round_half_up(P·f) <= A  <=>  P·f < A + ½
-        bound = (Decimal(affordable_instalment) + _HALF) * terms.den / terms.num
-        best = int(bound.to_integral_value(rounding=ROUND_FLOOR))
+    # round_half_up(P·f) <= A  <=>  P·f < A + ½
+    ctx = _CTX
+    bound = ctx.divide(
+        ctx.multiply(ctx.add(Decimal(affordable_instalment), _HALF), terms.den), terms.num
+    )
+    best = int(bound.to_integral_value(rounding=ROUND_FLOOR, context=ctx))
     # The division above and the one in instalment() round independently; settle the last
     # rupiah against instalment() itself (monotone in P), normally 0 or 1 step.
-    while best > 0 and _round(_exact_first(best, terms)) > affordable_instalment:
+    while best > 0 and _first(best, terms) > affordable_instalment:
         best -= 1
-    while _round(_exact_first(best + 1, terms)) <= affordable_instalment:
+    while _first(best + 1, terms) <= affordable_instalment:
         best += 1
     return best

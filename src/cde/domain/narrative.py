@@ -66,6 +66,9 @@ _HUNDREDTH = Decimal("0.01")
 
 def points_value(value: float) -> float:
     """Scorecard points as a result carries them: two decimals, rounded half up."""
+    hundredths = text.scaled_half_up(value, 2)
+    if hundredths is not None:
+        return hundredths / 100  # correctly rounded: the float of the two-decimal figure
     return float(Decimal(repr(value)).quantize(_HUNDREDTH, ROUND_HALF_UP))
 
 
@@ -75,6 +78,9 @@ lost_value = lru_cache(maxsize=1024)(points_value)
 
 def points_text(value: float, lang: Lang, decimals: int = 0) -> str:
     """Scorecard points, rounded half up: ``612`` or, with one decimal, ``23,1``."""
+    scaled = text.scaled_half_up(value, decimals)
+    if scaled is not None:
+        return text.fixed(scaled, decimals, lang)
     exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     return text.number(exact, lang, decimals)
 
@@ -83,9 +89,10 @@ def feature_value_text(feature: str, value: FeatureValue, lang: Lang) -> str:
     """A scorecard feature's value as the memo writes it."""
     kind = LABELS[feature][2]
     if kind == "pct" and value is not None and not isinstance(value, str):
-        return text.percent(Decimal(repr(value)), lang)
+        # a float is written as Decimal(repr(value)) would be
+        return text.percent(value if type(value) is float else Decimal(repr(value)), lang)
     if kind == "x" and value is not None and not isinstance(value, str):
-        return text.ratio(Decimal(repr(value)), lang)
+        return text.ratio(value if type(value) is float else Decimal(repr(value)), lang)
     return _few_values_text(kind, value, lang)
 
 
@@ -190,29 +197,36 @@ def _scorecard_frame(
     )
 
 
+_CONCERN = Severity.LOW.rank  # from this rank up a finding is a concern
+
+
 def _ordered(ev: Evaluation, dim: Dimension) -> list[Finding]:
     """Concerns first (most severe first), then the rest in the assessment's own order."""
     rank = ev.policy.reason_rank
-    low = Severity.LOW.rank
     findings = ev.assessed[dim].findings
-    concerns = sorted((f for f in findings if rank[f.code] >= low), key=lambda f: -rank[f.code])
-    return [*concerns, *(f for f in findings if rank[f.code] < low)]
+    concerns = [f for f in findings if rank[f.code] >= _CONCERN]
+    if not concerns:
+        return findings
+    if len(concerns) > 1:
+        concerns.sort(key=lambda f: -rank[f.code])  # stable: equals keep their order
+    return [*concerns, *(f for f in findings if rank[f.code] < _CONCERN)]
+
+
+@lru_cache(maxsize=64)
+def _lead(dim: Dimension, grade: str, score: int, lang: Lang) -> str:
+    """``Karakter lemah (grade D, skor 55/100).``: a C's verdict, grade and score."""
+    verdict = _pick(_VERDICT[grade], lang)
+    if lang == "id":
+        return f"{DIMENSION_NAMES[dim][0]} {verdict} (grade {grade}, skor {score}/100)."
+    return f"{DIMENSION_NAMES[dim][1]} {verdict} (grade {grade}, score {score}/100)."
 
 
 def five_c(ev: Evaluation, messages: Mapping[int, str], lang: Lang) -> dict[str, str]:
     out: dict[str, str] = {}
+    grades, scores = ev.grades, ev.scores
     for dim in FIVE_C:
-        grade = ev.grades[dim]
-        verdict = _pick(_VERDICT[grade], lang)
-        if lang == "id":
-            lead = (
-                f"{DIMENSION_NAMES[dim][0]} {verdict} (grade {grade}, skor {ev.scores[dim]}/100)."
-            )
-        else:
-            lead = (
-                f"{DIMENSION_NAMES[dim][1]} {verdict} (grade {grade}, score {ev.scores[dim]}/100)."
-            )
-        out[dim] = " ".join([lead, *(messages[id(f)] for f in _ordered(ev, dim))])
+        lead = _lead(dim, grades[dim], scores[dim], lang)
+        out[dim] = " ".join([lead, *[messages[id(f)] for f in _ordered(ev, dim)]])
     return out
 
 
@@ -223,9 +237,12 @@ def memo(
     quality: list[str],
     lang: Lang,
     adverse: Sequence[str] | None = None,
+    conditions: Sequence[str] | None = None,
+    requirements: Sequence[str] | None = None,
 ) -> str:
     """The memo; ``adverse`` is the scorecard's adverse attributes as already written
-    (:func:`adverse_text`), if the caller has them."""
+    (:func:`adverse_text`), ``conditions`` and ``requirements`` the decision's, if the
+    caller has them."""
     d = ev.decision
     f = ev.facts
     app = ev.application
@@ -288,15 +305,19 @@ def memo(
     if d.conditions:
         add(f"#### {'Syarat' if idn else 'Conditions'}")
         add("")
-        for i, c in enumerate(d.conditions, 1):
-            add(f"{i}. {render(CONDITION_TEXT[c.code], c.params, lang)}")
+        if conditions is None:
+            conditions = [render(CONDITION_TEXT[c.code], c.params, lang) for c in d.conditions]
+        for i, condition in enumerate(conditions, 1):
+            add(f"{i}. {condition}")
         add("")
 
     if d.requirements:
         add(f"#### {'Persyaratan pencairan' if idn else 'Disbursement requirements'}")
         add("")
-        for c in d.requirements:
-            add(f"- {render(CONDITION_TEXT[c.code], c.params, lang)}")
+        if requirements is None:
+            requirements = [render(CONDITION_TEXT[c.code], c.params, lang) for c in d.requirements]
+        for requirement in requirements:
+            add(f"- {requirement}")
         add("")
 
     if scored is not None:
@@ -313,11 +334,11 @@ def memo(
         f"{'Bobot' if idn else 'Weight'} |"
     )
     add("|---|---:|:---:|---:|")
-    weights = ev.policy.weights.model_dump()
+    weights = ev.policy.weights
     for dim in FIVE_C:
         add(
             f"| {_pick(DIMENSION_NAMES[dim], lang)} | {ev.scores[dim]} | {ev.grades[dim]} | "
-            f"{weights[dim]} |"
+            f"{getattr(weights, dim)} |"
         )
     add(f"| **{'Keseluruhan' if idn else 'Overall'}** | **{ev.overall}** | **{ev.grade}** | |")
     add("")

@@ -38,34 +38,30 @@ def _scorecard(scored: Scored, adverse: list[str]) -> dict[str, Any]:
 
 def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
     severity = ev.policy.reason_severity
+    weights = ev.policy.weights
     d = ev.decision
-    messages: dict[int, str] = {}
-    for a in ev.assessed.values():
-        for f in a.findings:
-            messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
+    messages: dict[int, str] = {}  # id(finding) -> its message, for the narratives too
+    dimensions: dict[str, Any] = {}
+    for dim in FIVE_C:
+        assessed = ev.assessed[dim]
+        findings = []
+        for f in assessed.findings:
+            message = messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
+            findings.append({"code": f.code, "severity": severity[f.code], "message": message})
+        dimensions[dim] = {
+            "score": ev.scores[dim],
+            "grade": ev.grades[dim],
+            "weight": getattr(weights, dim),  # in the overall score (the memo's 5C table shows it)
+            "findings": findings,
+            "metrics": assessed.metrics,
+            "thresholds": assessed.thresholds,
+        }
     for f in d.findings:
         messages[id(f)] = render(MESSAGES[f.code], f.params, lang)
     five = five_c(ev, messages, lang)
     quality = ev.quality_messages(lang)
-    weights = ev.policy.weights.model_dump()
-    dimensions = {
-        dim: {
-            "score": ev.scores[dim],
-            "grade": ev.grades[dim],
-            "weight": weights[dim],  # in the overall score (the memo's 5C table shows it)
-            "findings": [
-                {
-                    "code": f.code,
-                    "severity": severity[f.code],
-                    "message": messages[id(f)],
-                }
-                for f in ev.assessed[dim].findings
-            ],
-            "metrics": ev.assessed[dim].metrics,
-            "thresholds": ev.assessed[dim].thresholds,
-        }
-        for dim in FIVE_C
-    }
+    conditions = [render(CONDITION_TEXT[c.code], c.params, lang) for c in d.conditions]
+    requirements = [render(CONDITION_TEXT[c.code], c.params, lang) for c in d.requirements]
     thresholds: dict[str, Any] = {  # the policy's bounds the decision applied
         "decline_below_score": ev.policy.decision.decline_below_score,
         "min_plafon": ev.policy.decision.min_plafon,
@@ -95,12 +91,12 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
             "installment": d.installment,
             "interest_method": ev.facts.method.value,
             "conditions": [
-                {"code": c.code, "message": render(CONDITION_TEXT[c.code], c.params, lang)}
-                for c in d.conditions
+                {"code": c.code, "message": message}
+                for c, message in zip(d.conditions, conditions, strict=True)
             ],
             "requirements": [
-                {"code": c.code, "message": render(CONDITION_TEXT[c.code], c.params, lang)}
-                for c in d.requirements
+                {"code": c.code, "message": message}
+                for c, message in zip(d.requirements, requirements, strict=True)
             ],
             "reasons": [
                 {
@@ -121,7 +117,7 @@ def result_object(ev: Evaluation, lang: Lang = "id") -> dict[str, Any]:
             {"field": q.field, "code": q.code, "message": m}
             for q, m in zip(ev.quality, quality, strict=True)
         ],
-        "analytic": memo(ev, messages, five, quality, lang, adverse),
+        "analytic": memo(ev, messages, five, quality, lang, adverse, conditions, requirements),
         "policy": {"name": ev.policy.name, "version": ev.policy.version},
         "narrative_source": "rules",
         "engine_version": ev.engine_version,

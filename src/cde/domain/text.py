@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Literal
 
 from babel import Locale
@@ -21,6 +22,7 @@ __all__ = [
     "Lang",
     "Text",
     "duration",
+    "fixed",
     "long_date",
     "months",
     "number",
@@ -28,6 +30,7 @@ __all__ = [
     "probability",
     "ratio",
     "rupiah",
+    "scaled_half_up",
 ]
 
 Lang = Literal["id", "en"]
@@ -44,22 +47,38 @@ class Text:
         return self.id if lang == "id" else self.en
 
 
-def _locale_data(tag: str) -> tuple[dict[int, str], str, list[str]]:
+def _locale_data(tag: str) -> tuple[str, str, str, list[str]]:
     locale = Locale.parse(tag)
     symbols = locale.number_symbols["latn"]
-    # Python formats with "," grouping and "." decimals; translate to the locale's symbols.
-    table = str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
     pattern = locale.date_formats["long"].pattern
     months = [locale.months["format"]["wide"][m] for m in range(1, 13)]
-    return table, pattern, months
+    return symbols["group"], symbols["decimal"], pattern, months
 
 
 _DATA = {"id": _locale_data("id"), "en": _locale_data("en")}
 _LOCALES = {"id": Locale.parse("id"), "en": Locale.parse("en")}
+# Python formats with "," grouping and "." decimals: the locale's grouping symbol, where it
+# differs ("." in Indonesian), replaces the commas of a whole number.
+_GROUP = {lang: group for lang, (group, _, _, _) in _DATA.items()}
+
+
+def _localise(digits: str, lang: Lang) -> str:
+    """Python's "," grouping and "." decimal point, in ``digits``, as the locale writes them
+    (both at once: "1,234.5" → "1.234,5" in Indonesian)."""
+    group, decimal, _, _ = _DATA[lang]
+    if decimal == ".":
+        return digits if group == "," else digits.replace(",", group)
+    return digits.replace(",", "\0").replace(".", decimal).replace("\0", group)
+
+
+def _grouped(whole: int, lang: Lang) -> str:
+    """A whole number with the locale's grouping: ``1.500.000`` / ``1,500,000``."""
+    group = _GROUP[lang]
+    return f"{whole:,}" if group == "," else f"{whole:,}".replace(",", group)
 
 
 def _digits(value: int | float | Decimal, decimals: int, lang: Lang) -> str:
-    return f"{value:,.{decimals}f}".translate(_DATA[lang][0])
+    return _localise(f"{value:,.{decimals}f}", lang)
 
 
 def _whole(value: int | float | Decimal) -> int:
@@ -73,16 +92,34 @@ def _whole(value: int | float | Decimal) -> int:
 def number(value: int | float | Decimal, lang: Lang, decimals: int = 0) -> str:
     """``1500000`` → ``1.500.000`` (id) or ``1,500,000`` (en)."""
     if decimals == 0:
-        return f"{_whole(value):,}".translate(_DATA[lang][0])
+        return _grouped(_whole(value), lang)
     return _digits(value, decimals, lang)
 
 
 def rupiah(value: int | float | Decimal, lang: Lang) -> str:
     """Whole rupiah with the currency sign: ``Rp 10.000.000``; negatives as ``-Rp 5.000``."""
-    amount = _whole(value)
+    amount = value if type(value) is int else _whole(value)
+    group = _GROUP[lang]
     if amount < 0:
-        return "-Rp " + f"{-amount:,}".translate(_DATA[lang][0])
-    return "Rp " + f"{amount:,}".translate(_DATA[lang][0])
+        digits = f"{-amount:,}"
+        return "-Rp " + (digits if group == "," else digits.replace(",", group))
+    digits = f"{amount:,}"
+    return "Rp " + (digits if group == "," else digits.replace(",", group))
+
+
+def scaled_half_up(value: float, places: int) -> int | None:
+    """``value`` × 10^``places`` rounded half up, as a whole number, reading ``value`` as
+    Python writes it (its shortest repr, as ``Decimal(repr(value))`` does): the figure the
+    Decimal rounding gives, in integers. None unless ``value`` is a float of zero or more
+    written without an exponent; the caller then rounds through Decimal."""
+    written = repr(value)
+    if type(value) is not float or written[0] == "-" or "e" in written or "n" in written:
+        return None  # negative, an exponent, inf or nan
+    whole, _, fraction = written.partition(".")
+    if len(fraction) <= places:
+        return int(whole + fraction + "0" * (places - len(fraction)))
+    scaled = int(whole + fraction[:places])
+    return scaled + 1 if fraction[places] >= "5" else scaled
 
 
 def _tenths(value: int | float | Decimal) -> Decimal:
@@ -97,23 +134,62 @@ _HUNDREDTH = Decimal("0.01")
 def percent(value: int | float | Decimal, lang: Lang) -> str:
     """Percent points to one decimal (half up), dropped when whole: ``45,2%``, ``30%``."""
     if type(value) is int:
-        return f"{value:,}%".translate(_DATA[lang][0])
-    rounded = _tenths(value)
-    if rounded == rounded.to_integral_value():
-        return f"{int(rounded):,}%".translate(_DATA[lang][0])
-    return f"{rounded:,.1f}%".translate(_DATA[lang][0])
+        return _grouped(value, lang) + "%"
+    if type(value) is Decimal and value.is_finite():
+        return _decimal_percent(value, lang)  # the policy's limits, again and again
+    tenths = scaled_half_up(value, 1) if type(value) is float else None
+    if tenths is not None:
+        whole, tenth = divmod(tenths, 10)
+        if tenth == 0:
+            return _grouped(whole, lang) + "%"
+        return _localise(f"{whole:,}.{tenth}", lang) + "%"
+    return _percent(value, lang)
+
+
+@lru_cache(maxsize=1024)
+def _decimal_percent(value: Decimal, lang: Lang) -> str:
+    # equal Decimals (50, 50.000000) write the same: the text depends on the value only
+    return _percent(value, lang)
+
+
+def _percent(value: float | Decimal, lang: Lang) -> str:
+    # to tenths: "45.2", or "30.0", written "30" (and "-0.0", a negative that rounds to
+    # nothing, "0")
+    digits = f"{_tenths(value):,.1f}"
+    if digits.endswith(".0"):
+        digits = digits[:-2]
+        if digits == "-0":
+            digits = "0"
+    return _localise(digits, lang) + "%"
+
+
+def fixed(scaled: int, places: int, lang: Lang) -> str:
+    """``scaled`` × 10^-``places`` (``scaled`` zero or more) with exactly ``places``
+    decimals: ``fixed(123405, 2, "id")`` → ``1.234,05``; ``fixed(612, 0, "en")`` → ``612``."""
+    if places == 0:
+        return _grouped(scaled, lang)
+    whole, part = divmod(scaled, 10**places)
+    return _localise(f"{whole:,}.{part:0{places}d}", lang)
 
 
 def probability(value: float | Decimal, lang: Lang) -> str:
     """A probability (0–1) as a percentage to two decimals (half up): ``4,21%``."""
+    if type(value) is float:
+        scaled = scaled_half_up(value, 4)  # hundredths of a per cent
+        if scaled is not None:
+            return fixed(scaled, 2, lang) + "%"
     exact = value if isinstance(value, Decimal) else Decimal(repr(value))
-    return f"{(exact * 100).quantize(_HUNDREDTH, ROUND_HALF_UP):,.2f}%".translate(_DATA[lang][0])
+    return _localise(f"{(exact * 100).quantize(_HUNDREDTH, ROUND_HALF_UP):,.2f}", lang) + "%"
 
 
 def ratio(value: float | Decimal, lang: Lang) -> str:
     """A multiple to two decimals (half up): ``2,78×`` (so 3,01× never reads as 3,0×)."""
+    if type(value) is float:
+        scaled = scaled_half_up(value, 2)
+        if scaled is not None:
+            return fixed(scaled, 2, lang) + "×"
     exact = value if isinstance(value, Decimal) else Decimal(repr(value))
-    return f"{exact.quantize(_HUNDREDTH, ROUND_HALF_UP):,.2f}×".translate(_DATA[lang][0])
+    return _localise(f"{exact.quantize(_HUNDREDTH, ROUND_HALF_UP):,.2f}", lang) + "×"
 
 
 def months(value: int, lang: Lang) -> str:
@@ -124,7 +200,7 @@ def months(value: int, lang: Lang) -> str:
 
 def long_date(value: date, lang: Lang) -> str:
     """``1 Agustus 2020`` / ``August 1, 2020``: the locale's CLDR long date."""
-    _, pattern, names = _DATA[lang]
+    _, _, pattern, names = _DATA[lang]
     if pattern == "d MMMM y":
         return f"{value.day} {names[value.month - 1]} {value.year}"
     if pattern == "MMMM d, y":

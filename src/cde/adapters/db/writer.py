@@ -12,8 +12,9 @@ Per group, whatever its size: one conditional UPDATE of each tenant's quota (the
 of a tenant that has not quota enough for all of them spend one unit each, in order,
 until it runs out: exactly the quota is accepted), one multi-row INSERT of the records,
 and for the audit entries one UPDATE … RETURNING that locks the chain's head and reads
-it, one multi-row INSERT and one UPDATE of the head. The statements are built once; the
-writer keeps one connection of its own (a fresh one after any failure).
+it, one multi-row INSERT and one UPDATE of the head (each multi-row INSERT one
+``executemany``). The statements are built once; the writer keeps one connection of its
+own (a fresh one after any failure).
 
 Across processes the database serialises the writers (SQLite's write lock, PostgreSQL's
 row locks, always taken in the same order: tenants by id, then the audit head), so two
@@ -129,6 +130,7 @@ class DbWriter:
         self._queue: queue.SimpleQueue[_Record | _Audit | None] = queue.SimpleQueue()
         self._audit_head_ready = False  # the head row is known to exist (see _ensure_audit_head)
         self._conn: Connection | None = None  # the writer thread's own connection
+        self._pool: Any = None  # the engine's pool it came from
         self._thread = threading.Thread(target=self._run, name="cde-db-writer", daemon=True)
         self._thread.start()
 
@@ -190,7 +192,10 @@ class DbWriter:
                 return
 
     def _connection(self) -> Connection:
+        if self._conn is not None and self._pool is not self._engine.pool:
+            self._drop_connection()  # the engine was disposed of: so is this connection
         if self._conn is None:
+            self._pool = self._engine.pool
             self._conn = self._engine.connect()
         return self._conn
 
@@ -290,7 +295,7 @@ class DbWriter:
                 stored[index] = left
         rows = [fit_record(op.row) for op, ok in zip(records, stored, strict=True) if ok]
         if rows:
-            conn.execute(_INSERT_RECORDS, rows)
+            conn.execute(_INSERT_RECORDS, rows)  # one executemany
         return stored
 
     @staticmethod

@@ -26,5 +26,5 @@ class Assessed:
 
 def score(findings: list[Finding], policy: Policy) -> int:
     points = policy.reason_points
-    lost = sum(points[f.code] for f in findings)
+    lost = sum([points[f.code] for f in findings])
     return max(0, 100 - lost)

@@ -58,12 +58,14 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
     else:
         add("KYC_UNKNOWN")
 
+    nik_valid = False
     if c.nik is None or c.nik == "":
         add("NIK_MISSING")
     else:
         problem = nik_problem(c.nik, c.birth.date if c.birth else None)
         if problem is None:
             add("NIK_VALID")
+            nik_valid = True
         else:
             add("NIK_INVALID", problem=problem)
 
@@ -132,7 +134,7 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
         "age_at_maturity": age_at_maturity,
         "months_to_age_limit": facts.months_to_age_limit,
         "occupation": c.occupation,
-        "nik_valid": any(f.code == "NIK_VALID" for f in out.findings),
+        "nik_valid": nik_valid,
     }
     out.thresholds = {
         "min_age": rules.min_age,

@@ -53,6 +53,8 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
 
     total = Decimal(0)
     items: list[dict[str, object]] = []
+    # the policy's type of each item, by its code or else its type (None: unknown)
+    kinds = [rules.lookup(item.code) or rules.lookup(item.type) for item in app.collaterals]
     for i, item in enumerate(app.collaterals):
         name = item.name or item.type or item.code or f"#{i + 1}"
         value = item.value
@@ -61,7 +63,7 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
         if value is None or value <= 0:
             add("COLLATERAL_VALUE_MISSING", name=name)
             continue
-        known = rules.lookup(item.code) or rules.lookup(item.type)
+        known = kinds[i]
         if known is None:
             policy_pct = rules.unknown_recognition_pct
             kind = _UNKNOWN_KIND
@@ -180,11 +182,7 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
         # the policy's recognition percentage of each kind of collateral the application
         # names, valued or not (the data-quality checks cite it)
         "recognition_pct_by_type": {
-            code: float(ctype.recognition_pct)
-            for item in app.collaterals
-            for known in [rules.lookup(item.code) or rules.lookup(item.type)]
-            if known is not None
-            for code, ctype in [known]
+            code: float(ctype.recognition_pct) for code, ctype in filter(None, kinds)
         },
     }
     return out

@@ -30,7 +30,7 @@ def assess_condition(app: Application, facts: Facts, policy: Policy) -> Assessed
         out.findings.append(Finding(code, "condition", params))
 
     category = PURPOSE_NAMES[facts.purpose_category]
-    if facts.purpose and policy.condition.category(facts.purpose) is not None:
+    if facts.purpose and facts.purpose_matched:
         if facts.productive:
             add("PURPOSE_PRODUCTIVE", purpose=facts.purpose)
         elif facts.purpose_category == "konsumtif":

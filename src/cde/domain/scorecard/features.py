@@ -128,6 +128,10 @@ def check_allowed(names: list[str] | tuple[str, ...]) -> None:
 
 
 def _num(value: object) -> float | None:
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):

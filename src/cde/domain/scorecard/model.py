@@ -163,10 +163,15 @@ class Scorecard(_Strict):
     training: dict[str, Any]
 
     def band(self, pd: float) -> str:
-        for band in self.bands:
-            if pd <= band.pd_upper:
-                return band.name
+        for upper, name in self._band_limits:
+            if pd <= upper:
+                return name
         return self.bands[-1].name
+
+    @cached_property
+    def _band_limits(self) -> tuple[tuple[float, str], ...]:
+        """(pd_upper, name) of each band, read once per loaded file (the file is frozen)."""
+        return tuple((band.pd_upper, band.name) for band in self.bands)
 
     @cached_property
     def lookups(self) -> tuple[Lookup, ...]:

@@ -92,19 +92,26 @@ def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
     losses: list[tuple[float, str, FeatureValue]] = []
     for lookup in scorecard.lookups:
         value = features.get(lookup.name)
-        points, lost = _bin(lookup, value)
+        kind = type(value)  # as _bin reads it, inline: this runs for every feature
+        if lookup.numerical:
+            if kind is float or kind is int:
+                points, lost = lookup.bins[bisect_right(lookup.uppers, cast(float, value))]
+            else:
+                points, lost = lookup.missing
+        elif kind is str:
+            points, lost = lookup.categories.get(cast(str, value), lookup.missing)
+        else:
+            points, lost = lookup.missing
         total += points
         if lost > 0:
             losses.append((-lost, lookup.name, value))
-    losses.sort(key=_by_loss)
+    # the largest loss first, then by name: a scorecard names each feature once, so the
+    # tuples never compare their values
+    losses.sort()
     total = round(total, 4)
     pd = scorecard.calibration.pd(total)
     adverse = tuple(Adverse(name, value, -neg) for neg, name, value in losses[:ADVERSE_COUNT])
     return Score(total, round(pd, 6), scorecard.band(pd), adverse)
-
-
-def _by_loss(loss: tuple[float, str, FeatureValue]) -> tuple[float, str]:
-    return loss[0], loss[1]  # the largest loss first, then by name (never by the value)
 
 
 def score_with(scorecard: Scorecard, features: Mapping[str, FeatureValue]) -> Scored:

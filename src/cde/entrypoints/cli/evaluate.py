@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -255,3 +256,6 @@ def batch_command(
         f"{summary.seconds:.2f} s ({summary.per_second:,.0f} lines/s, {workers} worker(s))",
         highlight=False,
     )
+    # The command is done and the process about to exit: the interpreter's collections at
+    # exit would go through every object of the imports (≈ 0.5 s of CPU) to free nothing.
+    gc.freeze()

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from starlette.middleware.cors import CORSMiddleware
 
 from cde import __version__
@@ -23,6 +24,7 @@ from cde.entrypoints.http.middleware import (
     AuditTrail,
     BodyLimit,
     CatchAll,
+    DirectRoutes,
     RequestId,
     SecurityHeaders,
 )
@@ -83,7 +85,21 @@ def create_app(
         default_response_class=JSONBytes,
     )
     # Added innermost first: metrics outermost, then the request id (and its log context),
-    # the security headers, the audit trail (which sees the final status), the body limit.
+    # the security headers, the audit trail (which sees the final status), the body limit,
+    # and innermost the POST of a recommendation answered without the router.
+    post = next(
+        route
+        for route in recommendations.router.routes
+        if isinstance(route, APIRoute)
+        and route.path == recommendations.ROUTE
+        and "POST" in (route.methods or ())
+    )
+    app.add_middleware(
+        DirectRoutes,
+        routes={("POST", recommendations.ROUTE): (post, recommendations.post_without_query)},
+        answer=errors.answer,
+        unavailable=errors.unavailable,
+    )
     if effective.cors_origins:
         app.add_middleware(
             CORSMiddleware,

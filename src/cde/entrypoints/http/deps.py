@@ -7,8 +7,10 @@
   switched on (else 403) and, with ``CDE_REQUEST_ROLES`` / ``CDE_READ_ROLES``, a role
   allowed to request / read (else 403).
 
-Guards are async: their few indexed reads are cheaper in the event loop than a hop to the
-thread pool each. Each raises from :mod:`cde.errors`; ``errors.py`` answers.
+Every dependency is async: FastAPI runs a plain ``def`` dependency in the thread pool, a
+hop that costs more than what these do (the guards read what authentication keeps in
+memory: :class:`cde.service.tenants.CachedTenants`). Each raises from :mod:`cde.errors`;
+``errors.py`` answers.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def set_state(request: Request, **values: object) -> None:
     request.scope.setdefault("state", {}).update(values)
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -40,7 +42,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_lang(
+async def get_lang(
     accept_language: Annotated[
         str | None, Header(alias="Accept-Language", include_in_schema=False)
     ] = None,

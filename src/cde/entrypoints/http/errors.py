@@ -37,7 +37,7 @@ from cde.errors import (
     UnauthenticatedError,
 )
 
-__all__ = ["install", "request_id", "unexpected"]
+__all__ = ["answer", "install", "request_id", "unexpected"]
 
 log = logging.getLogger("cde.http")
 
@@ -79,6 +79,12 @@ def render(exc: CdeError, request: Request) -> Response:
     if isinstance(exc, RateLimitedError):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def answer(request: Request, exc: CdeError) -> Response:
+    """What the handler of :class:`CdeError` answers (the outcome noted for the audit)."""
+    _set_outcome(request, exc.outcome)
+    return render(exc, request)
 
 
 def unavailable(request: Request, exc: DBAPIError) -> Response:
@@ -123,8 +129,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CdeError)
     async def _cde_error(request: Request, exc: CdeError) -> Response:
-        _set_outcome(request, exc.outcome)
-        return render(exc, request)
+        return answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_query(request: Request, exc: RequestValidationError) -> Response:

@@ -11,10 +11,21 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from cde.bootstrap import Container
+from cde.domain.text import Lang
 from cde.entrypoints.http import schemas
-from cde.entrypoints.http.deps import ContainerDep, LangDep, Reader, Requester, set_state
+from cde.entrypoints.http.deps import (
+    ContainerDep,
+    LangDep,
+    Reader,
+    Requester,
+    authenticate,
+    may_request,
+    service_on,
+    set_state,
+)
 from cde.entrypoints.http.errors import request_id
-from cde.entrypoints.http.messages import message
+from cde.entrypoints.http.messages import language, message
 from cde.entrypoints.http.middleware import audit_entry, mark_audited
 from cde.entrypoints.http.views import (
     JSONBytes,
@@ -27,10 +38,11 @@ from cde.entrypoints.http.views import (
     success,
 )
 from cde.errors import NotFoundError
+from cde.service.auth import Principal
 from cde.service.instructions import load_instruction_file
 from cde.service.submissions import Submission, Submissions, Submitted
 
-__all__ = ["router"]
+__all__ = ["ROUTE", "post_without_query", "router"]
 
 ROUTE = "/kocek/cde/credit-recommendation"
 router = APIRouter(prefix=ROUTE, tags=["credit recommendation"])
@@ -88,6 +100,22 @@ async def recommend(
     # Evaluate and store the application (the Submissions use case); with the LLM
     # narrator, wait up to `wait` seconds for the narrative. (A comment, not a docstring:
     # FastAPI would publish a docstring as the operation's description.)
+    return await submit(request, c, lang, principal, wait)
+
+
+async def post_without_query(request: Request) -> Response:
+    """``POST /kocek/cde/credit-recommendation`` with no query string, as :func:`recommend`
+    answers it, without FastAPI's routing and per-request dependency solving (``app.py``,
+    ``DirectRoutes``): the same guards, called in the same order."""
+    c: Container = request.app.state.container
+    principal = await may_request(request, c, await service_on(c, await authenticate(request, c)))
+    return await submit(request, c, language(request.headers.get("accept-language")), principal, 0)
+
+
+async def submit(
+    request: Request, c: Container, lang: Lang, principal: Principal, wait: float
+) -> Response:
+    """The POST, once its caller is let in (see :func:`recommend`)."""
     instruction = request.headers.get("x-cde-custom-system-instruction-file")
     if instruction is not None:  # refused before the body is read
         settings = c.settings
