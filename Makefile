@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) system-packages
 
-# Debian packages the memo PDF needs (Pango for WeasyPrint, the DejaVu fonts), installed
-# when missing and the user may (root); otherwise a note says what to install.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+# Debian packages the memo PDF needs (Pango for WeasyPrint; HarfBuzz-Subset, without which
+# WeasyPrint subsets fonts with fontTools, which stamps them with the clock, so the same
+# memo at the same time would not give the same bytes; the DejaVu fonts), installed when
+# missing and the user may (root); otherwise a note says what to install.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # The headless browser the workspace's end-to-end tests drive.
 BROWSER_PACKAGES := chromium chromium-driver
 
