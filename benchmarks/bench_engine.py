@@ -23,7 +23,10 @@
    larger run within +30 MB of the smaller one); ``--no-memory`` leaves the quarter out.
 
 ``--quick`` runs a small version of everything (a smoke test, a few seconds);
-``--batch-only`` leaves out part 1.
+``--batch-only`` leaves out part 1, ``--evaluations-only`` parts 2 and 3.
+``--scorecard FILE`` times each case of part 1 also with the default policy scoring with
+that scorecard (a ``cde-scorecard/1`` file, as ``cde scorecard train`` writes it), against
+its own interleaved floor, and prints what scoring adds.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import orjson
 
 from cde import __version__
 from cde.domain.engine import evaluate
+from cde.domain.scorecard.model import load_scorecard
 from cde.policies import Policy, default_policy
 from generate_applications import REFERENCE_DAY, SEED_FILE, generate, write_jsonl
 
@@ -287,6 +291,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-memory", action="store_true", help="leave out the quarter-size batch runs"
     )
+    parser.add_argument(
+        "--evaluations-only", action="store_true", help="leave out the cde batch parts"
+    )
+    parser.add_argument(
+        "--scorecard",
+        type=Path,
+        default=None,
+        help="also time each evaluation with the default policy scoring with this scorecard",
+    )
     args = parser.parse_args(argv)
     runs = args.runs or (300 if args.quick else 10_000)
     warmup = args.warmup if args.warmup is not None else (50 if args.quick else 500)
@@ -305,7 +318,16 @@ def main(argv: list[str] | None = None) -> int:
 
     medians: list[float] = []
     if not args.batch_only:
-        medians = per_evaluation(runs, warmup)
+        medians = per_evaluation(runs, warmup, args.scorecard)
+    if args.evaluations_only:
+        worst = max(medians)
+        print("== targets ==")
+        print(
+            f"  ≤ {TARGET_US:.0f} µs per evaluation: {_met(worst <= TARGET_US)}"
+            f" (median {worst:.0f} µs)"
+        )
+        print(f"load average at end: {_load()}")
+        return 0
     results = batch_runs(batch_size, small_size, args.rounds, args.devnull, not args.no_memory)
 
     print("== targets ==")
@@ -339,9 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def per_evaluation(runs: int, warmup: int) -> list[float]:
-    """Part 1: the medians (µs) of the seed example and of an approvable application."""
+def per_evaluation(runs: int, warmup: int, scorecard: Path | None = None) -> list[float]:
+    """Part 1: the medians (µs) of the seed example and of an approvable application
+    (and, with ``scorecard``, of each scored with it: printed, not returned)."""
     policy = default_policy()
+    scoring = policy.with_scorecard(load_scorecard(scorecard)) if scorecard else None
     cases = {
         "seed example": SEED_FILE.read_bytes(),
         "generated approvable": orjson.dumps(approvable(policy)),
@@ -369,6 +393,19 @@ def per_evaluation(runs: int, warmup: int) -> list[float]:
             f" (median {evaluation.median_us:.0f} µs = {evaluation.median_us / TARGET_US:.2f}x"
             f" the target; the target is {TARGET_US / floor.median_us:.0f}x this run's floor)"
         )
+        if scoring is not None:
+            scored, scored_floor, scored_outcome = measure(body, scoring, runs, warmup)
+            ratio = scored.median_us / scored_floor.median_us
+            print(
+                f"  with the scorecard ({scored_outcome}): median {scored.median_us:8.1f} µs"
+                f"   p90 {scored.p90_us:8.1f} µs, {ratio:.1f}x its floor"
+                f" ({scored_floor.median_us:.1f} µs)"
+            )
+            more = ratio / (evaluation.median_us / floor.median_us) - 1
+            print(
+                f"  scoring adds {scored.median_us / evaluation.median_us - 1:+.1%} by the"
+                f" medians, {more:+.1%} by the ratios to the floors"
+            )
     print()
     return medians
 

@@ -19,7 +19,9 @@ measured in the same run; print the figures, and on demand where the time goes.
    reports each figure's median.
 3. Prints req/s, p50, p90, p99 (ms), errors (anything not 2xx, and socket errors), the
    service's CPU (cores, and µs of CPU per request) for both, the throughput ratio
-   real/health per level, and whether the targets hold at ``--target-concurrency`` (32):
+   real/health per level and the ratio of their CPU per request (what the throughput
+   ratio would be if both phases got the same share of a shared machine), and whether
+   the targets hold at ``--target-concurrency`` (32):
    real >= 40 % of /health's throughput and real p99 < 50 ms. Afterwards it checks that
    every acknowledged recommendation is in the database.
 4. ``--profile`` then loads the real route once more at the target concurrency with
@@ -851,23 +853,23 @@ def profile(
 
 
 def print_profile(stages: Counter[str], measured: Measured, seconds: float) -> None:
-    """Each stage's share of the samples, and its GIL time per request: with ``--gil``
-    py-spy samples only the thread holding the GIL, so the samples add up to the time the
-    process's one interpreter was busy (what bounds one process)."""
+    """Each stage's share of the samples and, as that share of the service's CPU per
+    request, its µs. With ``--gil`` py-spy samples only the thread holding the GIL, i.e.
+    what bounds one process (the database's own work, done without the GIL, is not
+    there); a stretch that holds the GIL while the machine runs something else counts as
+    long as it lasts, so on a busy machine the long stretches (the evaluation) weigh more
+    than their CPU."""
     total = sum(stages.values())
-    requests = measured.figures.per_second * seconds
-    gil_us = total / PROFILE_HZ / requests * 1e6 if requests else None
     us = measured.us_per_request()
     print(
         f"profile (py-spy --gil, {PROFILE_HZ} Hz, {seconds:g} s): {total:,} samples; "
         f"{measured.figures.per_second:,.0f} req/s while profiled"
         + (f"; {us:,.0f} µs of server CPU per request" if us is not None else "")
-        + (f"; {gil_us:,.0f} µs holding the GIL per request" if gil_us is not None else "")
     )
-    print(f"  {'stage':<14}{'share':>7}  {'GIL µs/request':>14}")
+    print(f"  {'stage':<14}{'share':>7}  {'≈ µs/request':>12}")
     for stage in STAGES:
         share = stages.get(stage, 0) / total if total else 0.0
-        cost = f"{share * gil_us:14,.0f}" if gil_us is not None else f"{'-':>14}"
+        cost = f"{share * us:12,.0f}" if us is not None else f"{'-':>12}"
         print(f"  {stage:<14}{share:7.1%}  {cost}")
 
 
@@ -920,6 +922,21 @@ class Level:
         health = self.median("health").figures.per_second
         return self.median("real").figures.per_second / health if health else 0.0
 
+    def cost_ratio(self) -> float | None:
+        """The service's CPU per /health request over its CPU per real request (with its
+        database's): what the throughput ratio would be if both phases got the same CPU,
+        which a shared machine does not grant."""
+        health = self.median("health").us_per_request(with_db=True)
+        real = self.median("real").us_per_request(with_db=True)
+        return health / real if health and real else None
+
+    def ratio_line(self) -> str:
+        text = f"ratio real/health throughput: {self.ratio():.1%}"
+        cost = self.cost_ratio()
+        if cost is not None:
+            text += f"; CPU per request health/real: {cost:.1%}"
+        return text
+
     def acknowledged(self) -> int:
         return sum(r["real"].figures.succeeded for r in self.rounds)
 
@@ -964,7 +981,7 @@ def print_levels(results: dict[int, Level], rounds: int) -> None:
     for concurrency, level in results.items():
         for name, method, path in PHASES:
             print(f"{'c=' + str(concurrency):<12}" + line(name, method, path, level.median(name)))
-        print(f"{'c=' + str(concurrency):<12}ratio real/health throughput: {level.ratio():.1%}")
+        print(f"{'c=' + str(concurrency):<12}{level.ratio_line()}")
 
 
 def first_request(service: Service, body: bytes) -> None:
@@ -1087,7 +1104,7 @@ def run_compare(args: argparse.Namespace, loader: Loader, workdir: Path, pg: Pos
     for label, level in results.items():
         for name, method, path in PHASES:
             print(f"{label:<14}" + line(name, method, path, level.median(name)))
-        print(f"{label:<14}ratio real/health throughput: {level.ratio():.1%}")
+        print(f"{label:<14}{level.ratio_line()}")
 
     def cost(label: str) -> float | None:
         return results[label].median("real").us_per_request(with_db=True)

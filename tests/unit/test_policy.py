@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -462,3 +463,20 @@ def test_decision_reasons_cost_no_points() -> None:
     assert {code: reasons[code].points for code in decision_codes} == dict.fromkeys(
         decision_codes, 0
     )
+
+
+def test_a_changed_copy_never_keeps_what_was_cached_from_the_old_settings() -> None:
+    """Thresholds, ranks and points are cached on the policy (read for every evaluation);
+    a copy with other settings computes its own."""
+    policy = default_policy()
+    assert policy.capacity.thresholds["dsr_healthy_pct"] == float(policy.capacity.dsr_healthy_pct)
+    assert policy.reason_points["KYC_NOT_DONE"] == policy.reasons["KYC_NOT_DONE"].points
+    capacity = policy.capacity.model_copy(update={"dsr_healthy_pct": Decimal("12.5")})
+    assert capacity.thresholds["dsr_healthy_pct"] == 12.5
+    reasons = dict(policy.reasons)
+    reasons["KYC_NOT_DONE"] = reasons["KYC_NOT_DONE"].model_copy(update={"points": 99})
+    changed = policy.model_copy(update={"reasons": reasons})
+    assert changed.reason_points["KYC_NOT_DONE"] == 99
+    assert policy.reason_points["KYC_NOT_DONE"] != 99
+    same = policy.model_copy()
+    assert same.reason_points is policy.reason_points  # nothing changed: kept

@@ -11,6 +11,7 @@ error here: it becomes a data-quality flag (:mod:`cde.domain.quality`).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ _KOLEK_NAMES = {
     "m": 5,
     "loss": 5,
 }
+_KOLEK_BY_NAME = {name: Kolektibilitas(code) for name, code in _KOLEK_NAMES.items()}
 _KOLEK_CODE = re.compile(r"^(?:kol(?:ektibilitas)?[\s.\-]*)?([1-5])$")
 
 
@@ -228,7 +230,7 @@ def _kolektibilitas(value: object) -> Kolektibilitas:
     if isinstance(value, str):
         key = " ".join(value.strip().lower().split())
         if key in _KOLEK_NAMES:
-            return Kolektibilitas(_KOLEK_NAMES[key])
+            return _KOLEK_BY_NAME[key]
         match = _KOLEK_CODE.match(key)
         if match:
             return Kolektibilitas(int(match.group(1)))
@@ -280,18 +282,30 @@ _read_money = _reader(_money)
 _read_count = _reader(_count)
 _read_text = _reader(_text)
 _read_flag = _reader(numbers.parse_boolean)
+_read_percent = _reader(_percent)
+_read_number = _reader(_number)
+_read_range = _reader(_range)
+_read_day = _reader(numbers.parse_date)
 
 
-def _money_field(value: object) -> int | None:
+def _plain_money(value: object) -> int | None:
+    """What :func:`_money` reads from a JSON integer, a float of whole rupiah or a string
+    of plain digits, when it is an amount it accepts; else None (not an error: the full
+    reader decides)."""
     if type(value) is int:
         if 0 <= value <= MAX_RUPIAH:
             return value
     elif type(value) is str:
-        amount = _plain_amount(value)
-        if amount is not None:
-            return amount
+        return _plain_amount(value)
     elif type(value) is float and value.is_integer() and 0 <= value <= MAX_RUPIAH:
         return int(value)  # a float of whole rupiah below 10^15 is exact
+    return None
+
+
+def _money_field(value: object) -> int | None:
+    amount = _plain_money(value)
+    if amount is not None:
+        return amount
     money: int | None = _read_money(value)
     return money
 
@@ -312,6 +326,95 @@ def _plain_amount(text: str) -> int | None:
         if amount < MAX_RUPIAH:
             return amount + 1 if fraction[0] >= "5" else amount
     return None
+
+
+def _plain_decimal(text: str) -> Decimal | None:
+    """``"8"``, ``"8,3"`` or ``"174.48"`` (plain ASCII digits, one ``.`` or ``,``) as
+    :func:`numbers.parse_number` reads it; else None (the full reader decides)."""
+    if len(text) > 64 or not text.isascii():
+        return None
+    if text.isdigit():
+        return Decimal(text)
+    whole, separator, fraction = text.partition("." if "." in text else ",")
+    if separator and whole.isdigit() and fraction.isdigit():
+        return Decimal(f"{whole}.{fraction}")
+    return None
+
+
+def _plain_percent(value: object) -> Decimal | None:
+    """What :func:`numbers.parse_percent` reads from a finite float or a plain string
+    (``"174,48%"``, ``"50"``), when it is below the readers' limits; else None."""
+    if type(value) is float:
+        if math.isfinite(value) and abs(value) <= 100_000:
+            return Decimal(repr(value + 0.0 if value == 0 else value))
+    elif type(value) is str:
+        pct = _plain_decimal(value[:-1] if value.endswith("%") else value)
+        if pct is not None and pct <= 100_000:
+            return pct
+    elif type(value) is int and abs(value) <= 100_000:
+        return Decimal(value)
+    return None
+
+
+def _percent_field(value: object) -> Decimal | None:
+    pct = _plain_percent(value)
+    if pct is not None:
+        return pct.quantize(_MICRO, ROUND_HALF_UP)
+    read: Decimal | None = _read_percent(value)
+    return read
+
+
+def _number_field(value: object) -> Decimal | None:
+    if type(value) is str:
+        number = _plain_decimal(value)
+        if number is not None and number <= _MAX_NUMBER:
+            return number
+    read: Decimal | None = _read_number(value)
+    return read
+
+
+def _range_field(value: object) -> MoneyRange | None:
+    if type(value) is str and value.isascii():
+        low, dash, high = value.partition("-")  # "100000-200000", below the maximum
+        if dash and low.isdigit() and high.isdigit() and len(low) <= 15 and len(high) <= 15:
+            a, b = Decimal(low), Decimal(high)
+            return MoneyRange(a, b) if a <= b else MoneyRange(b, a, reversed=True)
+    read: MoneyRange | None = _read_range(value)
+    return read
+
+
+def _day_field(value: object) -> date | None:
+    if (
+        type(value) is str
+        and len(value) == 10
+        and value[4] == "-"
+        and value[7] == "-"
+        and value.isascii()
+        and value[:4].isdigit()
+        and value[5:7].isdigit()
+        and value[8:].isdigit()
+    ):
+        try:  # "2020-08-01"
+            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            pass  # no such day: the full reader says so
+    read: date | None = _read_day(value)
+    return read
+
+
+def _tenure_field(value: object) -> int:
+    if type(value) is int and 1 <= value <= 600:
+        return value
+    tenure: int = _read_tenure(value)
+    return tenure
+
+
+def _interest_field(value: object) -> Decimal:
+    rate = _plain_percent(value)
+    if rate is not None and 0 <= rate < 100:
+        return rate.quantize(_MICRO, ROUND_HALF_UP)
+    read: Decimal = _read_interest(value)
+    return read
 
 
 def _count_field(value: object) -> int | None:
@@ -350,17 +453,17 @@ Count = Annotated[
 ]
 Percent = Annotated[
     Decimal | None,
-    PlainValidator(_reader(_percent)),
+    PlainValidator(_percent_field),
     _schema("number", "Percent points; '%' optional", 50.0, "174,48%"),
 ]
 Number = Annotated[
     Decimal | None,
-    PlainValidator(_reader(_number)),
+    PlainValidator(_number_field),
     _schema("number", "A number; plain or Indonesian notation", "8,3"),
 ]
 Range = Annotated[
     MoneyRange | None,
-    PlainValidator(_reader(_range)),
+    PlainValidator(_range_field),
     _schema("range", "A monthly amount or range in rupiah", "100000-200000", "> 5000000"),
 ]
 Flag = Annotated[
@@ -370,7 +473,7 @@ Flag = Annotated[
 ]
 Day = Annotated[
     date | None,
-    PlainValidator(_reader(numbers.parse_date)),
+    PlainValidator(_day_field),
     _schema("string", "An ISO or Indonesian date", "2020-08-01"),
 ]
 Birth = Annotated[
@@ -407,6 +510,17 @@ def _positive_money(value: object) -> int:
     return amount
 
 
+_read_plafon = _required(_reader(_positive_money), "an amount above zero rupiah")
+
+
+def _plafon_field(value: object) -> int:
+    amount = _plain_money(value)
+    if amount is not None and amount > 0:
+        return amount
+    plafon: int = _read_plafon(value)
+    return plafon
+
+
 def _tenure(value: object) -> int:
     months = numbers.parse_integer(value)
     if not 1 <= months <= 600:
@@ -419,6 +533,10 @@ def _rate(value: object) -> Decimal:
     if not 0 <= rate < 100:
         raise ParseError("interest", "an interest rate of 0 to 100 per cent a year", value)
     return rate.quantize(_MICRO, ROUND_HALF_UP)  # 1e-300 is 0, not a division by ~0
+
+
+_read_tenure = _required(_reader(_tenure), "a term of 1 to 600 months")
+_read_interest = _required(_reader(_rate), "an interest rate in per cent a year")
 
 
 class _Model(BaseModel):
@@ -457,17 +575,17 @@ class Collateral(_Model):
 class LoanRequest(_Model):
     plafon: Annotated[
         int,
-        PlainValidator(_required(_reader(_positive_money), "an amount above zero rupiah")),
+        PlainValidator(_plafon_field),
         _schema("required_number", "Requested amount in rupiah", 10000000),
     ]
     tenure: Annotated[
         int,
-        PlainValidator(_required(_reader(_tenure), "a term of 1 to 600 months")),
+        PlainValidator(_tenure_field),
         _schema("required_integer", "Requested term in months", 12),
     ]
     interest: Annotated[
         Decimal,
-        PlainValidator(_required(_reader(_rate), "an interest rate in per cent a year")),
+        PlainValidator(_interest_field),
         _schema("required_number", "Interest rate, per cent a year", 12),
     ]
     purpose: Label = None

@@ -666,17 +666,21 @@ def _formatter(name: str) -> Callable[[Any, Lang], str]:
     return _plain
 
 
-_Field = tuple[str, Callable[[Any, Lang], str], int, tuple[int, ...]]
+_Field = tuple[str, Callable[[Any, Lang], str], int]
 
 
 @cache
-def _compiled(words: str) -> tuple[tuple[str, ...], tuple[_Field, ...]]:
+def _compiled(
+    words: str,
+) -> tuple[tuple[str, ...], tuple[_Field, ...], tuple[tuple[int, int], ...]]:
     """A template split once into its parts: the literal texts (``{{``/``}}`` read as the
-    braces they stand for), with a blank at each parameter; and each parameter it names
-    with its formatter and the places it fills (a name may be used twice). Filling these
-    parts is much faster than ``str.format`` on the template, every time."""
+    braces they stand for), with a blank at each parameter; each parameter it names, with
+    its formatter and the place it fills; and, for a name used twice, which place copies
+    which. Filling these parts is much faster than ``str.format`` on the template."""
     parts: list[str] = []
-    places: dict[str, list[int]] = {}
+    fields: list[_Field] = []
+    first: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []
     for literal, name, spec, conversion in _FIELDS.parse(words):
         if literal:
             parts.append(literal)
@@ -684,12 +688,13 @@ def _compiled(words: str) -> tuple[tuple[str, ...], tuple[_Field, ...]]:
             continue
         if spec or conversion or not name.isidentifier():
             raise ValueError(f"a catalogue template names plain parameters only: {words!r}")
-        places.setdefault(name, []).append(len(parts))
+        if name in first:
+            copies.append((first[name], len(parts)))
+        else:
+            first[name] = len(parts)
+            fields.append((name, _formatter(name), len(parts)))
         parts.append("")
-    fields = tuple(
-        (name, _formatter(name), first, tuple(more)) for name, (first, *more) in places.items()
-    )
-    return tuple(parts), fields
+    return tuple(parts), tuple(fields), tuple(copies)
 
 
 _FIELDS = Formatter()
@@ -700,19 +705,18 @@ def render(template: tuple[str, str], params: Mapping[str, Any], lang: Lang) -> 
     words = template[0] if lang == "id" else template[1]
     if not params:
         return words
-    parts, fields = _compiled(words)
+    parts, fields, copies = _compiled(words)
     out = list(parts)
-    for name, fmt, place, more in fields:  # only the parameters these words use
+    for name, fmt, place in fields:  # only the parameters these words use
         value = params[name]
-        if fmt is _plain and type(value) is str:
-            written = value
-        elif isinstance(value, Text):
-            written = value.id if lang == "id" else value.en
+        if isinstance(value, Text):
+            out[place] = value.id if lang == "id" else value.en
         elif value is None:
-            written = "—"
+            out[place] = "—"
+        elif fmt is _plain:
+            out[place] = value if type(value) is str else str(value)
         else:
-            written = fmt(value, lang)
-        out[place] = written
-        for other in more:
-            out[other] = written
+            out[place] = fmt(value, lang)
+    for source, place in copies:
+        out[place] = out[source]
     return "".join(out)

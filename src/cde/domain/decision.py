@@ -156,7 +156,7 @@ def decide(
     either way."""
     findings = [f for a in assessed.values() for f in a.findings]
     rules = policy.decision
-    knockout_codes = rules.knockouts
+    knockout_codes = rules.knockout_codes
     knockouts = [f for f in findings if f.code in knockout_codes]
     knocked_out = list(dict.fromkeys(f.code for f in knockouts))
     own: list[Finding] = []

@@ -104,10 +104,11 @@ def _anniversary(birth: date, years: int) -> date:
 def _sum(items: tuple[IncomeItem, ...]) -> tuple[int, int]:
     low = high = Decimal(0)
     for item in items:
-        if item.value is None:
+        value = item.value
+        if value is None:
             continue
-        low += item.value.low
-        high += item.value.high if item.value.high is not None else item.value.low
+        low += value.low
+        high += value.high if value.high is not None else value.low
     return int(low), int(high)
 
 

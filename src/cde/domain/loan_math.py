@@ -234,10 +234,16 @@ def instalment(
     method: InterestMethod,
 ) -> int:
     """The first (for efektif: the first and largest) monthly instalment, whole rupiah."""
-    _check_principal(principal)
-    _check_months(months)
-    terms = _terms(_to_rate(annual_rate_pct), months, _to_method(method))
-    return _first(principal, terms)
+    if type(principal) is not int or principal < 0:  # the checks, when they have work
+        _check_principal(principal)
+    if type(months) is not int or months < 1:
+        _check_months(months)
+    rate = annual_rate_pct
+    if type(rate) is not Decimal or not rate.is_finite() or rate < 0:
+        rate = _to_rate(annual_rate_pct)
+    if type(method) is not InterestMethod:
+        method = _to_method(method)
+    return _first(principal, _terms(rate, months, method))
 
 
 def schedule(
@@ -308,12 +314,17 @@ def max_principal(
     terms = _terms(_to_rate(annual_rate_pct), months, _to_method(method))
     if affordable_instalment <= 0:
         return 0
-    # round_half_up(P·f) <= A  <=>  P·f < A + ½
-    ctx = _CTX
-    bound = ctx.divide(
-        ctx.multiply(ctx.add(Decimal(affordable_instalment), _HALF), terms.den), terms.num
-    )
-    best = int(bound.to_integral_value(rounding=ROUND_FLOOR, context=ctx))
+    # round_half_up(P·f) <= A  <=>  P·f < A + ½: a first guess, settled below
+    if terms.fraction is not None and type(affordable_instalment) is int:
+        # f = p/q: P < (2A + 1)·q / 2p, in integers
+        p, q = terms.fraction
+        best = (2 * affordable_instalment + 1) * q // (2 * p)
+    else:
+        ctx = _CTX
+        bound = ctx.divide(
+            ctx.multiply(ctx.add(Decimal(affordable_instalment), _HALF), terms.den), terms.num
+        )
+        best = int(bound.to_integral_value(rounding=ROUND_FLOOR, context=ctx))
     # The division above and the one in instalment() round independently; settle the last
     # rupiah against instalment() itself (monotone in P), normally 0 or 1 step.
     while best > 0 and _first(best, terms) > affordable_instalment:

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from operator import itemgetter
 
 from cde.domain import text
 from cde.domain.catalogue import CONDITION_TEXT, render
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
-from cde.domain.findings import FIVE_C, Dimension, Finding, Severity
+from cde.domain.findings import FIVE_C, Dimension, Severity
 from cde.domain.scorecard.features import LABELS, FeatureValue
 from cde.domain.scorecard.scoring import Adverse, Scored
 from cde.domain.text import Lang
@@ -200,19 +201,7 @@ def _scorecard_frame(
 _CONCERN = Severity.LOW.rank  # from this rank up a finding is a concern
 
 
-def _ordered(ev: Evaluation, dim: Dimension) -> list[Finding]:
-    """Concerns first (most severe first), then the rest in the assessment's own order."""
-    rank = ev.policy.reason_rank
-    findings = ev.assessed[dim].findings
-    concerns = [f for f in findings if rank[f.code] >= _CONCERN]
-    if not concerns:
-        return findings
-    if len(concerns) > 1:
-        concerns.sort(key=lambda f: -rank[f.code])  # stable: equals keep their order
-    return [*concerns, *(f for f in findings if rank[f.code] < _CONCERN)]
-
-
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _lead(dim: Dimension, grade: str, score: int, lang: Lang) -> str:
     """``Karakter lemah (grade D, skor 55/100).``: a C's verdict, grade and score."""
     verdict = _pick(_VERDICT[grade], lang)
@@ -222,11 +211,24 @@ def _lead(dim: Dimension, grade: str, score: int, lang: Lang) -> str:
 
 
 def five_c(ev: Evaluation, messages: Mapping[int, str], lang: Lang) -> dict[str, str]:
-    out: dict[str, str] = {}
+    """Each C's verdict, then its findings' messages: the concerns first (most severe
+    first), then the rest, each group in the assessment's own order."""
+    rank = ev.policy.reason_rank
     grades, scores = ev.grades, ev.scores
+    out: dict[str, str] = {}
     for dim in FIVE_C:
+        concerns: list[tuple[int, str]] = []
+        rest: list[str] = []
+        for f in ev.assessed[dim].findings:
+            r = rank[f.code]
+            if r >= _CONCERN:
+                concerns.append((r, messages[id(f)]))
+            else:
+                rest.append(messages[id(f)])
+        if len(concerns) > 1:
+            concerns.sort(key=itemgetter(0), reverse=True)  # stable: equals keep their order
         lead = _lead(dim, grades[dim], scores[dim], lang)
-        out[dim] = " ".join([lead, *[messages[id(f)] for f in _ordered(ev, dim)]])
+        out[dim] = " ".join([lead, *[message for _, message in concerns], *rest])
     return out
 
 
@@ -247,7 +249,8 @@ def memo(
     f = ev.facts
     app = ev.application
     idn = lang == "id"
-    method = _pick(_METHOD[f.method.value], lang)
+    side = 0 if idn else 1  # of each (id, en) pair
+    method = _METHOD[f.method.value][side]
     rate = text.percent(f.rate_pct, lang)
     none = "—"
     lines: list[str] = []
@@ -266,7 +269,7 @@ def memo(
     add("")
     scored = ev.scorecard
     headline = (
-        f"**{'Rekomendasi' if idn else 'Recommendation'}: {_pick(_OUTCOME[d.outcome], lang)}.** "
+        f"**{'Rekomendasi' if idn else 'Recommendation'}: {_OUTCOME[d.outcome][side]}.** "
         f"{'Skor keseluruhan' if idn else 'Overall score'} {ev.overall}/100 "
         f"(grade {ev.grade})."
     )
@@ -298,8 +301,7 @@ def memo(
 
     add(f"#### {'Alasan utama' if idn else 'Main reasons'}")
     add("")
-    for r in d.reasons:
-        add(f"- {messages[id(r)]}")
+    lines += [f"- {messages[id(r)]}" for r in d.reasons]
     add("")
 
     if d.conditions:
@@ -337,13 +339,13 @@ def memo(
     weights = ev.policy.weights
     for dim in FIVE_C:
         add(
-            f"| {_pick(DIMENSION_NAMES[dim], lang)} | {ev.scores[dim]} | {ev.grades[dim]} | "
+            f"| {DIMENSION_NAMES[dim][side]} | {ev.scores[dim]} | {ev.grades[dim]} | "
             f"{getattr(weights, dim)} |"
         )
     add(f"| **{'Keseluruhan' if idn else 'Overall'}** | **{ev.overall}** | **{ev.grade}** | |")
     add("")
     for dim in FIVE_C:
-        add(f"#### {_pick(DIMENSION_NAMES[dim], lang)}")
+        add(f"#### {DIMENSION_NAMES[dim][side]}")
         add("")
         add(five[dim])
         add("")

@@ -215,7 +215,6 @@ _GROUPED = {
     ".": re.compile(r"\d{1,3}(?:\.\d{3})+", re.ASCII),
     ",": re.compile(r"\d{1,3}(?:,\d{3})+", re.ASCII),
 }
-_SIMPLE_DECIMAL = re.compile(r"(\d+)[.,](\d+)", re.ASCII)
 _SPACE_LAST = re.compile(r"(\d+)(?:[.,](\d+))?", re.ASCII)
 
 
@@ -265,12 +264,13 @@ def _read(
     """Read a number string into (value before magnitude, magnitude exponent or None)."""
     if len(text) > _MAX_LEN:
         return None
-    if text.isdigit() and text.isascii():
-        return Decimal(text), None
-    simple = _SIMPLE_DECIMAL.fullmatch(text)
-    if simple is not None:
-        whole, frac = simple.groups()
-        if not (money and len(frac) == 3):
+    if text.isascii():
+        if text.isdigit():
+            return Decimal(text), None
+        # a simple decimal, "8,3" or "138402100.00": digits, one "." or ",", digits
+        whole, separator, frac = text.partition("." if "." in text else ",")
+        simple = separator and whole.isdigit() and frac.isdigit()
+        if simple and not (money and len(frac) == 3):
             return Decimal(f"{whole}.{frac}"), None
     text = " ".join(text.split())
     m = _NUMBER_RE.fullmatch(text)
@@ -448,9 +448,13 @@ def _between(low: Decimal, high: Decimal) -> MoneyRange | None:
 def _range_from_text(text: str) -> MoneyRange | None:
     if len(text) > _MAX_LEN or not text:
         return None
-    if text.isdigit() and text.isascii():
-        value = Decimal(text)
-        return MoneyRange(value, value)
+    if text.isascii():
+        if text.isdigit():
+            value = Decimal(text)
+            return MoneyRange(value, value)
+        low, dash, high = text.partition("-")  # "100000-200000", as _PLAIN_RANGE reads it
+        if dash and low.isdigit() and high.isdigit():
+            return _between(Decimal(low), Decimal(high))
     plain = _PLAIN_RANGE.fullmatch(text)
     if plain is not None:
         return _between(Decimal(plain.group(1)), Decimal(plain.group(2)))
@@ -529,6 +533,8 @@ def _make_date(year: str, month: int, day: str) -> date | None:
 
 
 def _read_date(text: str) -> date | None:
+    if not "0" <= text[:1] <= "9":
+        return None  # every form begins with a digit ("Denpasar, 10 April 1984" at first)
     m = _YEAR_FIRST.fullmatch(text)
     if m is not None:
         hh, mm, ss = m.group("hh", "mm", "ss")

@@ -95,19 +95,19 @@ def nik_problem(nik: str, birth: date | None) -> Text | None:
 def _ranges(items: tuple[IncomeItem, ...], name: str, out: list[QualityFlag]) -> None:
     seen: set[str] = set()
     for i, item in enumerate(items):
-        where = f"{name}[{i}]"
-        if item.key:
-            if item.key in seen:
-                out.append(QualityFlag(f"{where}.key", "DQ_DUPLICATE_KEY", {"key": item.key}))
-            seen.add(item.key)
-        if item.value is None:
-            out.append(QualityFlag(f"{where}.value", "DQ_VALUE_MISSING"))
-        elif item.value.reversed:
+        key, value = item.key, item.value
+        if key:
+            if key in seen:
+                out.append(QualityFlag(f"{name}[{i}].key", "DQ_DUPLICATE_KEY", {"key": key}))
+            seen.add(key)
+        if value is None:
+            out.append(QualityFlag(f"{name}[{i}].value", "DQ_VALUE_MISSING"))
+        elif value.reversed:
             out.append(
                 QualityFlag(
-                    f"{where}.value",
+                    f"{name}[{i}].value",
                     "DQ_RANGE_REVERSED",
-                    {"low_rp": item.value.low, "high_rp": item.value.high},
+                    {"low_rp": value.low, "high_rp": value.high},
                 )
             )
 
@@ -171,14 +171,17 @@ def check_quality(app: Application, facts: Facts, policy: Policy) -> list[Qualit
             )
         )
 
-    tolerance = policy.collateral.recognition_tolerance_pct
+    rules = policy.collateral
+    tolerance = rules.recognition_tolerance_pct
     for i, item in enumerate(app.collaterals):
         where = f"collaterals[{i}]"
         name = item.name or item.type or item.code or f"#{i + 1}"
-        if item.value is not None and item.recognition is not None:
-            expected = Decimal(item.value) * item.recognition / 100
-            if item.recognition_value is not None:
-                gap = abs(Decimal(item.recognition_value) - expected)
+        value, recognition, estimate = item.value, item.recognition, item.estimated_price
+        if value is not None and recognition is not None:
+            expected = Decimal(value) * recognition / 100
+            declared = item.recognition_value
+            if declared is not None:
+                gap = abs(Decimal(declared) - expected)
                 if gap > max(expected * tolerance / 100, Decimal(1)):
                     out.append(
                         QualityFlag(
@@ -186,56 +189,53 @@ def check_quality(app: Application, facts: Facts, policy: Policy) -> list[Qualit
                             "DQ_RECOGNITION_VALUE_MISMATCH",
                             {
                                 "name": name,
-                                "declared_rp": item.recognition_value,
-                                "value_rp": item.value,
-                                "recognition_pct": item.recognition,
+                                "declared_rp": declared,
+                                "value_rp": value,
+                                "recognition_pct": recognition,
                                 "expected_rp": expected,
                             },
                         )
                     )
-        if item.value is not None and item.estimated_price is not None:
-            low, high = item.estimated_price.low, item.estimated_price.high
-            if high is None and item.value < low:
+        if value is not None and estimate is not None:
+            low, high = estimate.low, estimate.high
+            if high is None and value < low:
                 out.append(
                     QualityFlag(
                         f"{where}.value",
                         "DQ_VALUE_BELOW_ESTIMATE",
-                        {"name": name, "value_rp": item.value, "low_rp": low},
+                        {"name": name, "value_rp": value, "low_rp": low},
                     )
                 )
-            elif high is not None and not low <= item.value <= high:
+            elif high is not None and not low <= value <= high:
                 out.append(
                     QualityFlag(
                         f"{where}.value",
                         "DQ_VALUE_OUTSIDE_ESTIMATE",
-                        {"name": name, "value_rp": item.value, "low_rp": low, "high_rp": high},
+                        {"name": name, "value_rp": value, "low_rp": low, "high_rp": high},
                     )
                 )
-        if item.estimated_price is not None and item.estimated_price.reversed:
+        if estimate is not None and estimate.reversed:
             out.append(
                 QualityFlag(
                     f"{where}.estimated_price",
                     "DQ_RANGE_REVERSED",
-                    {"low_rp": item.estimated_price.low, "high_rp": item.estimated_price.high},
+                    {"low_rp": estimate.low, "high_rp": estimate.high},
                 )
             )
-        known = policy.collateral.lookup(item.code) or policy.collateral.lookup(item.type)
-        if (
-            known is not None
-            and item.recognition is not None
-            and item.recognition > known[1].recognition_pct
-        ):
-            out.append(
-                QualityFlag(
-                    f"{where}.recognition",
-                    "DQ_RECOGNITION_ABOVE_POLICY",
-                    {
-                        "name": name,
-                        "recognition_pct": item.recognition,
-                        "policy_pct": known[1].recognition_pct,
-                    },
+        if recognition is not None:
+            known = rules.lookup(item.code) or rules.lookup(item.type)
+            if known is not None and recognition > known[1].recognition_pct:
+                out.append(
+                    QualityFlag(
+                        f"{where}.recognition",
+                        "DQ_RECOGNITION_ABOVE_POLICY",
+                        {
+                            "name": name,
+                            "recognition_pct": recognition,
+                            "policy_pct": known[1].recognition_pct,
+                        },
+                    )
                 )
-            )
 
     d = app.internal_data
     _count_pair(out, "internal_data.total_loan_active", d.total_loan_active, d.total_loan)

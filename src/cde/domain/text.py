@@ -137,13 +137,20 @@ def percent(value: int | float | Decimal, lang: Lang) -> str:
         return _grouped(value, lang) + "%"
     if type(value) is Decimal and value.is_finite():
         return _decimal_percent(value, lang)  # the policy's limits, again and again
-    tenths = scaled_half_up(value, 1) if type(value) is float else None
-    if tenths is not None:
-        whole, tenth = divmod(tenths, 10)
-        if tenth == 0:
-            return _grouped(whole, lang) + "%"
-        return _localise(f"{whole:,}.{tenth}", lang) + "%"
+    if type(value) is float:
+        return _float_percent(value, lang)
     return _percent(value, lang)
+
+
+@lru_cache(maxsize=256)  # a metric's figure is written again in the scorecard's texts
+def _float_percent(value: float, lang: Lang) -> str:
+    tenths = scaled_half_up(value, 1)
+    if tenths is None:
+        return _percent(value, lang)
+    whole, tenth = divmod(tenths, 10)
+    if tenth == 0:
+        return _grouped(whole, lang) + "%"
+    return _localise(f"{whole:,}.{tenth}", lang) + "%"
 
 
 @lru_cache(maxsize=1024)

@@ -8,9 +8,10 @@ setting's dotted path (``capacity.dsr_watch_pct``) and what was expected. Nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
-from functools import cached_property
-from typing import Annotated, Literal
+from functools import cache, cached_property
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -49,6 +50,25 @@ PurposeCategory = Literal["konsumtif", "modal_kerja", "investasi", "produktif", 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy (pydantic's); changed by ``update``, it drops what was cached from the old
+        settings (the ``cached_property`` values pydantic copies with the fields)."""
+        copy = super().model_copy(update=update, deep=deep)
+        if update:
+            for name in _cached_properties(type(self)):
+                copy.__dict__.pop(name, None)
+        return copy
+
+
+@cache
+def _cached_properties(cls: type) -> tuple[str, ...]:
+    return tuple(
+        name
+        for klass in cls.__mro__
+        for name, value in vars(klass).items()
+        if isinstance(value, cached_property)
+    )
 
 
 class Weights(_Strict):
@@ -109,6 +129,11 @@ class DecisionPolicy(_Strict):
             raise ValueError("min_plafon must not exceed max_plafon")
         return self
 
+    @cached_property
+    def knockout_codes(self) -> frozenset[str]:
+        """``knockouts`` as a set: read for every finding of every evaluation."""
+        return frozenset(self.knockouts)
+
 
 class InterestPolicy(_Strict):
     legal_ceiling_pct: Pct
@@ -143,6 +168,17 @@ class CharacterPolicy(_Strict):
     long_membership_months: Annotated[int, Field(ge=0)]
     age_tolerance_years: Annotated[int, Field(ge=0)]
 
+    @cached_property
+    def thresholds(self) -> dict[str, Any]:
+        """The limits character's ``thresholds`` carries (written once; copy, never change)."""
+        return {
+            "min_age": self.min_age,
+            "max_age_at_maturity": self.max_age_at_maturity,
+            "max_active_loans": self.max_active_loans,
+            "min_membership_months": self.min_membership_months,
+            "long_membership_months": self.long_membership_months,
+        }
+
 
 class CapacityPolicy(_Strict):
     dsr_healthy_pct: Pct
@@ -160,11 +196,34 @@ class CapacityPolicy(_Strict):
             raise ValueError("DSR bands must ascend: healthy <= acceptable <= watch")
         return self
 
+    @cached_property
+    def thresholds(self) -> dict[str, Any]:
+        """The limits and assumptions capacity's ``thresholds`` carries (written once;
+        copy, never change)."""
+        return {
+            "dsr_healthy_pct": float(self.dsr_healthy_pct),
+            "dsr_acceptable_pct": float(self.dsr_acceptable_pct),
+            "dsr_watch_pct": float(self.dsr_watch_pct),
+            "sizing_dsr_pct": float(self.sizing_dsr_pct),
+            "rpc_share_pct": float(self.rpc_share_pct),
+            "existing_debt_remaining_months": self.existing_debt_remaining_months,
+            "existing_debt_rate_pct": float(self.existing_debt_rate_pct),
+        }
+
 
 class CapitalPolicy(_Strict):
     own_funds_strong_pct: Pct
     own_funds_modest_pct: Pct
     withdrawal_ratio_max_pct: Pct
+
+    @cached_property
+    def thresholds(self) -> dict[str, Any]:
+        """The limits capital's ``thresholds`` carries (written once; copy, never change)."""
+        return {
+            "own_funds_modest_pct": float(self.own_funds_modest_pct),
+            "own_funds_strong_pct": float(self.own_funds_strong_pct),
+            "withdrawal_ratio_max_pct": float(self.withdrawal_ratio_max_pct),
+        }
 
 
 class CollateralType(_Strict):
@@ -195,6 +254,18 @@ class CollateralPolicy(_Strict):
                     raise ValueError(f"collateral code {name!r} is used by {seen[key]} and {code}")
                 seen[key] = code
         return self
+
+    @cached_property
+    def thresholds(self) -> dict[str, Any]:
+        """The limits collateral's ``thresholds`` carries, but for the recognition of the
+        kinds an application names (written once; copy, never change)."""
+        return {
+            "strong_coverage_pct": float(self.strong_coverage_pct),
+            "unsecured_limit": self.unsecured_limit,
+            "unverified_factor_pct": float(self.unverified_factor_pct),
+            "tax_unpaid_factor_pct": float(self.tax_unpaid_factor_pct),
+            "unknown_recognition_pct": float(self.unknown_recognition_pct),
+        }
 
     @cached_property
     def _index(self) -> dict[str, tuple[str, CollateralType]]:

@@ -88,19 +88,18 @@ class Pending:
 
 
 def depth_exceeds(value: Any, limit: int) -> bool:
-    """Whether JSON nesting goes deeper than ``limit`` (iterative: no recursion to abuse)."""
+    """Whether JSON nesting goes deeper than ``limit`` (iterative: no recursion to abuse).
+    Only containers are stacked: the leaves of a parsed body are most of it."""
+    if not isinstance(value, dict | list):
+        return False
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
     return False
 
 

@@ -112,13 +112,5 @@ def assess_capacity(app: Application, facts: Facts, policy: Policy) -> Assessed:
         "dsr_pct": dsr,
         "residual_after_installment": disposable - requested,
     }
-    out.thresholds = {
-        "dsr_healthy_pct": float(rules.dsr_healthy_pct),
-        "dsr_acceptable_pct": float(rules.dsr_acceptable_pct),
-        "dsr_watch_pct": float(rules.dsr_watch_pct),
-        "sizing_dsr_pct": float(rules.sizing_dsr_pct),
-        "rpc_share_pct": float(rules.rpc_share_pct),
-        "existing_debt_remaining_months": rules.existing_debt_remaining_months,
-        "existing_debt_rate_pct": float(rules.existing_debt_rate_pct),
-    }
+    out.thresholds = dict(rules.thresholds)
     return out

@@ -85,9 +85,5 @@ def assess_capital(app: Application, facts: Facts, policy: Policy) -> Assessed:
         "withdrawals_per_month": float(withdrawals_pm) if withdrawals_pm is not None else None,
         "withdrawal_ratio_pct": float(ratio) if ratio is not None else None,
     }
-    out.thresholds = {
-        "own_funds_modest_pct": float(rules.own_funds_modest_pct),
-        "own_funds_strong_pct": float(rules.own_funds_strong_pct),
-        "withdrawal_ratio_max_pct": float(rules.withdrawal_ratio_max_pct),
-    }
+    out.thresholds = dict(rules.thresholds)
     return out

@@ -3,6 +3,8 @@ age now and at maturity, occupation. Gender is never looked at."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cde.domain.application import Application, Kolektibilitas
 from cde.domain.assessments import Assessed
 from cde.domain.facts import Facts, add_months, age_on, months_between
@@ -19,6 +21,12 @@ _ARREARS = {
     Kolektibilitas.DIRAGUKAN: Text("121–180 hari", "121–180 days"),
     Kolektibilitas.MACET: Text("lebih dari 180 hari", "more than 180 days"),
 }
+
+
+@lru_cache(maxsize=1024)  # whole months: a few hundred values in practice
+def _span(months: int) -> Text:
+    """``4 tahun 2 bulan`` / ``4 years 2 months``."""
+    return Text(duration(months, "id"), duration(months, "en"))
 
 
 def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed:
@@ -76,7 +84,7 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
         add("MEMBERSHIP_FUTURE", since_date=c.member_date)
     else:
         membership = months_between(c.member_date, facts.today)
-        span = Text(duration(membership, "id"), duration(membership, "en"))
+        span = _span(membership)
         if membership >= rules.long_membership_months:
             add("MEMBERSHIP_LONG", since_date=c.member_date, duration=span)
         elif membership >= rules.min_membership_months:
@@ -136,11 +144,5 @@ def assess_character(app: Application, facts: Facts, policy: Policy) -> Assessed
         "occupation": c.occupation,
         "nik_valid": nik_valid,
     }
-    out.thresholds = {
-        "min_age": rules.min_age,
-        "max_age_at_maturity": rules.max_age_at_maturity,
-        "max_active_loans": rules.max_active_loans,
-        "min_membership_months": rules.min_membership_months,
-        "long_membership_months": rules.long_membership_months,
-    }
+    out.thresholds = dict(rules.thresholds)
     return out

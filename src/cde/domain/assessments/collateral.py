@@ -44,6 +44,12 @@ def _factors(unverified_pct: Decimal, unpaid_pct: Decimal) -> dict[tuple[bool, b
     return out
 
 
+@cache
+def _kind(label_id: str, label_en: str) -> Text:
+    """A kind of collateral's name (one per type the policy lists)."""
+    return Text(label_id, label_en)
+
+
 def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assessed:
     rules = policy.collateral
     out = Assessed()
@@ -77,7 +83,7 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
         else:
             code, ctype = known
             policy_pct = ctype.recognition_pct
-            kind = Text(ctype.label_id, ctype.label_en)
+            kind = _kind(ctype.label_id, ctype.label_en)
         # The policy's percentage is a ceiling: a stricter percentage the lender declared
         # itself is respected.
         pct = policy_pct
@@ -174,11 +180,7 @@ def assess_collateral(app: Application, facts: Facts, policy: Policy) -> Assesse
         "items": items,
     }
     out.thresholds = {
-        "strong_coverage_pct": float(rules.strong_coverage_pct),
-        "unsecured_limit": rules.unsecured_limit,
-        "unverified_factor_pct": float(rules.unverified_factor_pct),
-        "tax_unpaid_factor_pct": float(rules.tax_unpaid_factor_pct),
-        "unknown_recognition_pct": float(rules.unknown_recognition_pct),
+        **rules.thresholds,
         # the policy's recognition percentage of each kind of collateral the application
         # names, valued or not (the data-quality checks cite it)
         "recognition_pct_by_type": {

@@ -92,14 +92,14 @@ def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
     losses: list[tuple[float, str, FeatureValue]] = []
     for lookup in scorecard.lookups:
         value = features.get(lookup.name)
-        kind = type(value)  # as _bin reads it, inline: this runs for every feature
+        # as _bin reads it, inline: this runs for every feature
         if lookup.numerical:
-            if kind is float or kind is int:
-                points, lost = lookup.bins[bisect_right(lookup.uppers, cast(float, value))]
+            if type(value) is float or type(value) is int:
+                points, lost = lookup.bins[bisect_right(lookup.uppers, value)]
             else:
                 points, lost = lookup.missing
-        elif kind is str:
-            points, lost = lookup.categories.get(cast(str, value), lookup.missing)
+        elif type(value) is str:
+            points, lost = lookup.categories.get(value, lookup.missing)
         else:
             points, lost = lookup.missing
         total += points
@@ -110,7 +110,7 @@ def score(features: Mapping[str, FeatureValue], scorecard: Scorecard) -> Score:
     losses.sort()
     total = round(total, 4)
     pd = scorecard.calibration.pd(total)
-    adverse = tuple(Adverse(name, value, -neg) for neg, name, value in losses[:ADVERSE_COUNT])
+    adverse = tuple([Adverse(name, value, -neg) for neg, name, value in losses[:ADVERSE_COUNT]])
     return Score(total, round(pd, 6), scorecard.band(pd), adverse)
 
 
