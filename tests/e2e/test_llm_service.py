@@ -23,17 +23,28 @@ TOKEN = "e2e-llm-token"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "User-ID": "1", "User-Role": "Eksekutif"}
 
 
-def _answer(request: Request, extra: str = "") -> Reply:
+FIVE_C = ("character", "capacity", "capital", "collateral", "condition")
+
+
+def _facts(request: Request) -> list[dict[str, Any]]:
     first = next(m for m in request.messages if m["role"] == "user")
-    facts = orjson.loads(first["content"])
+    facts: list[dict[str, Any]] = orjson.loads(first["content"])["facts"]
+    return facts
+
+
+def _answer(request: Request, extra: str = "") -> Reply:
+    """An answer by reference (output schema version 2): ``{fact.id}`` placeholders."""
+    ids = [f["id"] for f in _facts(request)]
     five = {
-        dim: f"Grade {d['grade']}. " + " ".join(f["message"] for f in d["findings"][:2]) + extra
-        for dim, d in facts["assessment"]["dimensions"].items()
+        dim: f"{{{dim}.verdict}} "
+        + " ".join(f"{{{i}}}" for i in ids if i.startswith(f"{dim}.findings."))
+        + extra
+        for dim in FIVE_C
     }
-    memo = "#### Ringkasan\n\n" + "\n".join(
-        f"- {r['message']}" for r in facts["decision"]["reasons"]
+    memo = "#### Ringkasan\n\n{decision.outcome}\n\n" + "\n".join(
+        f"- {{{i}}}" for i in ids if i.startswith("decision.reasons.")
     )
-    return Reply.json({"schema_version": 1, "5c": five, "analytic": memo})
+    return Reply.json({"schema_version": 2, "5c": five, "analytic": memo})
 
 
 @pytest.fixture
@@ -59,7 +70,9 @@ def test_the_service_serves_a_faithful_model_and_refuses_an_invented_income(
         ).json()["data"]
         assert faithful["status"] == "success"
         assert faithful["narrative_source"] == "llm"
-        assert faithful["5c"]["capacity"].startswith("Grade E. ")
+        verdict = next(f for f in _facts(chat.requests[0]) if f["id"] == "capacity.verdict")
+        assert faithful["5c"]["capacity"].startswith(verdict["text"])
+        assert "{" not in faithful["5c"]["capacity"]  # rendered by the engine
 
         chat.default = lambda r: _answer(r, " Penghasilan bersih anggota Rp 7.500.000 per bulan.")
         invented = client.post(f"{ROUTE}?wait=20", content=seed_bytes, headers=HEADERS).json()
@@ -70,7 +83,8 @@ def test_the_service_serves_a_faithful_model_and_refuses_an_invented_income(
     assert result["narrative"]["fallback_reason"] == "guard"
     assert "7.500.000" not in orjson.dumps(result["5c"]).decode()
     texts = [v["text"] for a in result["narrative"]["attempts"] for v in a["violations"]]
-    assert texts.count("Rp 7.500.000") >= 2  # caught on the first answer and on the retry
+    caught = [t for t in texts if "7.500.000" in t]
+    assert len(caught) >= 2  # caught on the first answer and on the retry
     assert len(chat.requests) == 3  # one faithful answer; the invented one and its retry
 
 

@@ -1,5 +1,5 @@
 """The benchmark scripts' ``--quick`` runs work and print their figures
-(``bench_engine.py`` here, ``bench_guard.py`` in ``test_bench_guard_smoke.py``)."""
+(``bench_engine.py`` here, ``bench_narration.py`` in ``test_bench_narration_smoke.py``)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """The LLM narrator end to end: the API, the job that writes the narrative, the openai SDK,
 and a real Chat Completions server on loopback (``tests/chat_server.py``), scripted per
-test — a faithful answer, invented numbers, a contradicted decision, a changed age or
-occupation, invalid JSON, a timeout, 500s, 429s.
+test — a faithful answer written by reference (output schema version 2: ``{fact.id}``
+placeholders the engine renders), typed figures, a contradicted decision or verdict, an
+unknown fact id, a changed age or occupation, a version-1 prose answer, invalid JSON, a
+timeout, 500s, 429s.
 
 On SQLite the API process works the ``narrate`` jobs itself; on PostgreSQL a real
 ``cde worker`` process does (procrastinate), and it is that process that calls the
@@ -20,6 +22,7 @@ import pytest
 
 import pg
 from cde.bootstrap import Container
+from cde.domain.findings import FIVE_C
 from cde.entrypoints.http.schemas import CreatedEnvelope, DetailEnvelope
 from chat_server import ChatServer, Reply, Request
 from scorecards import small_scorecard
@@ -117,26 +120,53 @@ def until_done(client: Any, record_id: str, timeout: float = 30) -> dict[str, An
 
 
 def facts_sent(request: Request) -> dict[str, Any]:
-    """The brief: the first user message (a retry adds the model's answer and feedback)."""
+    """The facts: the first user message (a retry adds the model's answer and feedback),
+    ``{"language", "facts": [{"id", "label", "unit", "value", "text"}, …]}``."""
     first = next(m for m in request.messages if m["role"] == "user")
     facts: dict[str, Any] = orjson.loads(first["content"])
     return facts
 
 
+def fact(request: Request, fact_id: str) -> dict[str, Any]:
+    """One fact sent, by its id."""
+    found = [f for f in facts_sent(request)["facts"] if f["id"] == fact_id]
+    assert len(found) == 1, fact_id
+    return found[0]
+
+
+def rendered(f: dict[str, Any]) -> str:
+    """What the engine writes for a placeholder of ``f`` (its label and text; a sentence
+    fact alone)."""
+    return str(f["text"]) if f["unit"] == "sentence" else f"{f['label']} {f['text']}"
+
+
 def faithful(request: Request) -> Reply:
-    """A model that writes only from the facts it was sent: engine messages and figures."""
-    facts = facts_sent(request)
+    """A model that writes by reference (output schema version 2): each C text carries the
+    engine's verdict and findings, the memo the decision and its reasons, all as ids."""
+    ids = [f["id"] for f in facts_sent(request)["facts"]]
     five = {}
-    for dim, d in facts["assessment"]["dimensions"].items():
-        said = " ".join(f["message"] for f in d["findings"][:3])
-        five[dim] = f"Aspek {d['name'].lower()} mendapat grade {d['grade']}. {said}"
-    decision = facts["decision"]
-    reasons = "\n".join(f"- {r['message']}" for r in decision["reasons"][:4])
+    for dim in FIVE_C:
+        findings = " ".join(f"{{{i}}}" for i in ids if i.startswith(f"{dim}.findings."))
+        five[dim] = f"{{{dim}.verdict}} Temuan mesin untuk aspek ini: {findings}"
+    five["capacity"] += " Beban angsuran dinilai dari {capacity.dsr_pct}."
+    reasons = "\n".join(f"- {{{i}}}" for i in ids if i.startswith("decision.reasons."))
     memo = (
-        f"#### Ringkasan\n\nPermohonan {decision['outcome_text']} oleh mesin dengan skor "
-        f"{facts['assessment']['score']}/100.\n\n#### Alasan\n\n{reasons}"
+        "#### Ringkasan\n\nKeputusan mesin: {decision.outcome}, dengan {assessment.score}."
+        f"\n\n#### Alasan\n\n{reasons}"
     )
-    return Reply.json({"schema_version": 1, "5c": five, "analytic": memo})
+    return Reply.json({"schema_version": 2, "5c": five, "analytic": memo})
+
+
+def prose(request: Request) -> Reply:
+    """A model of before (output schema version 1, no ``schema_version``): free prose that
+    copies the engine's messages, figures included."""
+    facts = facts_sent(request)["facts"]
+    five = {}
+    for dim in FIVE_C:
+        said = " ".join(f["text"] for f in facts if f["id"].startswith(f"{dim}.findings."))
+        five[dim] = f"Penilaian aspek ini mengikuti temuan mesin. {said}"
+    reasons = "\n".join(f"- {f['text']}" for f in facts if f["id"].startswith("decision.reasons."))
+    return Reply.json({"5c": five, "analytic": f"#### Alasan\n\n{reasons}"})
 
 
 def altered(change: Callable[[dict[str, Any]], None]) -> Callable[[Request], Reply]:
@@ -166,6 +196,20 @@ def civil_servant(answer: dict[str, Any]) -> None:
     answer["5c"]["character"] += " Anggota bekerja sebagai PNS di kantor kecamatan."
 
 
+def unknown_fact(answer: dict[str, Any]) -> None:
+    answer["5c"]["capacity"] += " Penghasilan bersih anggota: {capacity.net_income}."
+
+
+def strong_capacity(answer: dict[str, Any]) -> None:
+    """A figure-free claim against the engine's grade E (and as version 1)."""
+    del answer["schema_version"]
+    answer["5c"]["capacity"] += " Kemampuan bayar anggota kuat."
+
+
+def no_verdict(answer: dict[str, Any]) -> None:
+    answer["5c"]["collateral"] = answer["5c"]["collateral"].replace("{collateral.verdict}", "")
+
+
 # --- the model's text is served when it is faithful ---------------------------------------------
 
 
@@ -180,9 +224,22 @@ def test_a_faithful_narrative_is_served_and_the_model_never_sees_who_the_member_
     assert data["narrative"]["source"] == "llm"
     assert data["narrative"]["model"] == MODEL
     assert data["narrative"]["attempts"] == [{"violations": []}]
-    assert data["5c"]["character"].startswith("Aspek karakter mendapat grade")
+    # the texts were rendered: each placeholder became the engine's words and figures
+    request = chat.requests[0]
+    for dim in FIVE_C:
+        assert data["5c"][dim].startswith(rendered(fact(request, f"{dim}.verdict")))
+        assert "{" not in data["5c"][dim]
+    assert rendered(fact(request, "capacity.dsr_pct")) in data["5c"]["capacity"]
+    assert "4.525,7" in data["5c"]["capacity"]  # the engine's DSR, formatted by the engine
     assert "#### Ringkasan" in data["analytic"]
+    assert "{" not in data["analytic"].split("#### Narasi", 1)[1]
+    assert rendered(fact(request, "decision.outcome")) in data["analytic"]
     assert "model bahasa (loopback-model)" in data["analytic"]
+    assert "disisipkan oleh mesin" in data["analytic"]
+    # the model was told the reference syntax
+    system = request.system_text()
+    assert "{capacity.dsr_pct}" in system
+    assert '"schema_version": 2' in system
     # the engine's decision is untouched
     assert data["decision"]["outcome"] == "decline"
     assert data["recommendation"] == {"plafon": "0", "tenure": "0"}
@@ -193,14 +250,10 @@ def test_a_faithful_narrative_is_served_and_the_model_never_sees_who_the_member_
         assert secret not in sent
     assert chat.requests[0].model == MODEL
     assert chat.requests[0].body["response_format"] == {"type": "json_object"}
-    assert facts_sent(chat.requests[0])["applicant"] == {
-        "age_years": 42,
-        "occupation": "Pedagang",
-        "membership": {
-            "months": data["assessment"]["dimensions"]["character"]["metrics"]["membership_months"],
-            "text": "6 tahun 3 bulan",
-        },
-    }
+    assert facts_sent(request)["language"] == "id"
+    assert fact(request, "applicant.age")["value"] == 42
+    assert fact(request, "applicant.occupation")["value"] == "Pedagang"
+    assert "6 tahun 3 bulan" in fact(request, "applicant.membership")["text"]
     # the stored record is what was answered
     stored = until_done(client, data["id"])
     assert stored["status"] == "success"
@@ -232,11 +285,15 @@ def test_without_wait_the_answer_is_processing_and_the_get_brings_the_narrative(
 @pytest.mark.parametrize(
     ("change", "kind", "words"),
     [
-        (invents_income, "number", "Rp 7.500.000"),
+        (invents_income, "figure", "7.500.000"),
         (approves, "outcome", "disetujui"),
-        (younger, "age", "30 tahun"),
+        (younger, "figure", "30"),
         (civil_servant, "occupation", "PNS"),
+        (unknown_fact, "unknown_fact", "capacity.net_income"),
+        (strong_capacity, "verdict", "kuat"),
+        (no_verdict, "missing_verdict", ""),
     ],
+    ids=lambda x: getattr(x, "__name__", None),
 )
 def test_an_unfaithful_narrative_is_retried_once_then_replaced_by_the_rules_one(
     make_llm: MakeLlm,
@@ -277,6 +334,68 @@ def test_a_narrative_corrected_on_the_retry_is_served(make_llm: MakeLlm, chat: C
     assert "7.500.000" not in data["5c"]["capacity"]
 
 
+def test_a_version_1_prose_answer_that_types_figures_is_refused(
+    make_llm: MakeLlm, chat: ChatServer
+) -> None:
+    """Today's output schema stays a valid answer, and goes through the same check: the
+    figures it copies are still typed by the model, so it is refused."""
+    chat.default = prose
+    _, client = make_llm()
+    data = post(client)
+    assert data["narrative_source"] == "rules"
+    report = data["narrative"]
+    assert report["fallback_reason"] == "guard"
+    assert len(report["attempts"]) == 2
+    for attempt in report["attempts"]:
+        kinds = {v["kind"] for v in attempt["violations"]}
+        assert {"figure", "missing_verdict"} <= kinds, attempt
+        assert any("4.525,7" in v["text"] for v in attempt["violations"]), attempt
+    assert data["5c"]["capacity"].startswith("Kapasitas ")  # the rules narrative
+    assert len(chat.requests) == 2
+    assert "{<dimension>.verdict}" in chat.requests[1].messages[-1]["content"]
+
+
+def test_a_figure_free_version_1_text_that_contradicts_a_verdict_is_not_served(
+    make_llm: MakeLlm, chat: ChatServer
+) -> None:
+    """The seed's Capacity is graded E with 0 of 100: "repayment capacity is strong" has no
+    figure to catch, but it contradicts the engine's verdict."""
+
+    def strong(request: Request) -> Reply:
+        answer = orjson.loads(str(faithful(request).content))
+        answer["schema_version"] = 1
+        answer["5c"]["capacity"] = "{capacity.verdict} Repayment capacity is strong."
+        return Reply.json(answer)
+
+    chat.default = strong
+    _, client = make_llm()
+    data = post(client)
+    assert data["narrative_source"] == "rules"
+    assert data["narrative"]["fallback_reason"] == "guard"
+    for attempt in data["narrative"]["attempts"]:
+        assert [(v["kind"], v["field"]) for v in attempt["violations"]] == [
+            ("verdict", "capacity")
+        ], attempt
+        assert "strong" in attempt["violations"][0]["text"]
+    assert "strong" not in data["5c"]["capacity"]
+
+
+def test_a_version_1_answer_written_by_reference_is_served(
+    make_llm: MakeLlm, chat: ChatServer
+) -> None:
+    def version_1(request: Request) -> Reply:
+        answer = orjson.loads(str(faithful(request).content))
+        answer["schema_version"] = 1
+        return Reply.json(answer)
+
+    chat.default = version_1
+    _, client = make_llm()
+    data = post(client)
+    assert data["narrative_source"] == "llm", data["narrative"]
+    assert "{" not in data["5c"]["capacity"]
+    assert "4.525,7" in data["5c"]["capacity"]
+
+
 def test_invalid_json_twice_gives_the_rules_narrative(make_llm: MakeLlm, chat: ChatServer) -> None:
     chat.script(Reply(content="Berikut analisisnya: {tidak json"), Reply.json({"5c": "x"}))
     _, client = make_llm()
@@ -315,6 +434,24 @@ def test_a_failing_provider_gives_the_rules_narrative_flagged(
     assert len(chat.requests) == (1 if reason == "refused" else 2)
 
 
+def test_structured_output_is_asked_in_schema_version_2_and_english_is_rendered_in_english(
+    make_llm: MakeLlm, chat: ChatServer
+) -> None:
+    chat.default = faithful
+    _, client = make_llm(llm_response_format="json_schema")
+    data = post(client, **{"Accept-Language": "en"})
+    assert data["narrative_source"] == "llm", data["narrative"]
+    asked = chat.requests[0].body["response_format"]
+    assert asked["type"] == "json_schema"
+    schema = asked["json_schema"]["schema"]
+    assert schema["properties"]["schema_version"]["const"] == 2
+    assert set(schema["required"]) == {"schema_version", "5c", "analytic"}
+    assert facts_sent(chat.requests[0])["language"] == "en"
+    assert data["5c"]["capacity"].startswith("Capacity: grade E")
+    assert "DSR 4,525.7" in data["5c"]["capacity"]
+    assert "were inserted by the engine" in data["analytic"]
+
+
 def test_a_provider_that_recovers_after_a_500_is_used(make_llm: MakeLlm, chat: ChatServer) -> None:
     chat.script(Reply.error(500, "blip"), faithful)
     _, client = make_llm(llm_max_retries=1)
@@ -348,18 +485,42 @@ def test_a_named_instruction_file_is_what_the_model_is_told(
     from importlib.resources import files
 
     default = orjson.loads(files("cde.instructions").joinpath("default.json").read_bytes())
+    assert default["output_schema_version"] == 2
+    assert "{character.verdict}" in default["example"]["5c"]["character"]
     folder = tmp_path / "instructions"
     folder.mkdir()
     custom = {**default, "name": "ringkas", "tone": "Sangat ringkas, satu kalimat per aspek."}
     (folder / "ringkas.json").write_bytes(orjson.dumps(custom))
+    # a file of before the reference syntax: no example, output schema version 1
+    old = {k: v for k, v in default.items() if k != "example"}
+    (folder / "lama.json").write_bytes(
+        orjson.dumps({**old, "name": "lama", "output_schema_version": 1})
+    )
     chat.default = faithful
     _, client = make_llm(custom_instructions_enabled=True, instruction_dir=folder)
     data = post(client, **{"X-Cde-Custom-System-Instruction-File": "ringkas.json"})
     assert data["narrative"]["instructions"] == "ringkas"
     assert "Sangat ringkas, satu kalimat per aspek." in chat.requests[0].system_text()
+    assert "An example answer" in chat.requests[0].system_text()
     plain = post(client)
     assert plain["narrative"]["instructions"] == "default"
     assert "Sangat ringkas" not in chat.requests[1].system_text()
+    before = post(client, **{"X-Cde-Custom-System-Instruction-File": "lama.json"})
+    assert (before["narrative"]["instructions"], before["narrative_source"]) == ("lama", "llm")
+    system = chat.requests[2].system_text()
+    assert "An example answer" not in system
+    assert "{character.verdict}" in system  # the engine's reference rules, all the same
+
+
+def test_an_example_with_a_stray_brace_is_an_invalid_instruction_file() -> None:
+    from importlib.resources import files
+
+    from cde.service.instructions import InstructionFileError, read_instructions
+
+    default = orjson.loads(files("cde.instructions").joinpath("default.json").read_bytes())
+    default["example"]["5c"]["capacity"] = "{capacity.verdict} DSR {Capacity DSR}."
+    with pytest.raises(InstructionFileError, match=r"example\.5c\.capacity: .*placeholder"):
+        read_instructions(orjson.dumps(default), "stray.json")
 
 
 def test_a_narrative_that_never_comes_is_replaced_by_the_rules_one(
@@ -392,14 +553,15 @@ def test_cde_evaluate_with_the_llm_narrator(chat: ChatServer, tmp_path: Path) ->
     assert served.exit_code == 0, served.output
     result = orjson.loads(served.stdout)
     assert result["narrative_source"] == "llm"
-    assert result["5c"]["character"].startswith("Aspek karakter")
+    assert "{" not in result["5c"]["character"]
 
     chat.default = altered(invents_income)
     refused = CliRunner().invoke(app, args, env=env)
     assert refused.exit_code == 0
     assert orjson.loads(refused.stdout)["narrative"]["fallback_reason"] == "guard"
     assert "LLM narrative not used (guard)" in refused.stderr
-    assert "attempt 2: number in capacity: \u201cRp 7.500.000\u201d" in refused.stderr
+    assert "attempt 2: figure in capacity: \u201c" in refused.stderr
+    assert "7.500.000" in refused.stderr
 
     missing = CliRunner().invoke(app, [*args[:2], "--narrator", "llm"], env={"CDE_LLM_MODEL": ""})
     assert missing.exit_code == 2
@@ -480,16 +642,15 @@ def test_an_idempotent_repeat_answers_the_record_as_it_stands(
 # --- a scorecard: the model is told the PD and may state it, only as it is ----------------------
 
 
-def states_the_pd(pd_text: Callable[[dict[str, Any]], str]) -> Callable[[Request], Reply]:
-    """A faithful answer whose memo also states the scorecard's PD (``pd_text(facts)``)."""
+def states_the_pd(pd_text: str) -> Callable[[Request], Reply]:
+    """A faithful answer whose memo also states the scorecard's PD (``pd_text``: a
+    placeholder, or a figure typed by the model)."""
 
     def reply(request: Request) -> Reply:
         answer = orjson.loads(str(faithful(request).content))
-        card = facts_sent(request)["scorecard"]
-        adverse = "\n".join(f"- {a['text']}" for a in card["adverse_attributes"])
         answer["analytic"] += (
-            f"\n\n#### Scorecard\n\nProbabilitas gagal bayar (PD) {pd_text(card)}, kelas risiko "
-            f"{card['risk_band']}.\n\n{adverse}"
+            f"\n\n#### Scorecard\n\nProbabilitas gagal bayar: {pd_text}; "
+            "{scorecard.risk_band}, {scorecard.points}."
         )
         return Reply.json(answer)
 
@@ -506,29 +667,26 @@ def card_file(tmp_path: Path) -> Path:
 def test_the_model_is_told_the_scorecard_and_may_state_its_pd(
     make_llm: MakeLlm, chat: ChatServer, card_file: Path
 ) -> None:
-    chat.default = states_the_pd(lambda card: str(card["pd"]["text"]))
+    chat.default = states_the_pd("{scorecard.pd}")
     _, client = make_llm(scorecard_file=card_file)
     data = post(client)
     assert data["narrative_source"] == "llm", data["narrative"]
     card = data["assessment"]["scorecard"]
-    sent = facts_sent(chat.requests[0])["scorecard"]
-    assert sent["pd"]["value"] == card["pd"]
-    assert [a["points_lost"] for a in sent["adverse_attributes"]] == [
-        a["points_lost"] for a in card["adverse"]
-    ]
-    assert f"(PD) {sent['pd']['text']}" in data["analytic"]
+    sent = fact(chat.requests[0], "scorecard.pd")
+    assert float(sent["value"]) == pytest.approx(float(card["pd"]))
+    assert f"Probabilitas gagal bayar: {rendered(sent)};" in data["analytic"]
 
 
 def test_a_pd_the_scorecard_did_not_give_is_refused(
     make_llm: MakeLlm, chat: ChatServer, card_file: Path
 ) -> None:
-    chat.default = states_the_pd(lambda card: "12,34%")
+    chat.default = states_the_pd("12,34%")
     _, client = make_llm(scorecard_file=card_file)
     data = post(client)
     assert data["narrative_source"] == "rules"
     assert data["narrative"]["fallback_reason"] == "guard"
     for attempt in data["narrative"]["attempts"]:
-        assert any(
-            v["kind"] == "number" and v["text"] == "12,34%" for v in attempt["violations"]
-        ), attempt
+        assert any(v["kind"] == "figure" and "12,34" in v["text"] for v in attempt["violations"]), (
+            attempt
+        )
     assert "#### Scorecard" in data["analytic"]  # the rules memo states the true PD

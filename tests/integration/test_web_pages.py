@@ -25,7 +25,7 @@ from web_client import Browser
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "examples" / "seed_request.json"
-CORPUS = REPO / "tests" / "guard_corpus" / "applications"
+CORPUS = REPO / "tests" / "narration_corpus" / "applications"
 API = "/kocek/cde/credit-recommendation"
 
 

@@ -7,7 +7,7 @@ evaluate --format markdown``), computed from the engine before the issue-15 spee
 - the seed (``examples/seed_request.json``), one hash per day, language and scorecard case,
   so that a failure says which;
 - the seed with each of its fields removed in turn (the "not stated" paths), and the
-  guard corpus's applications, one combined hash per group, scorecard case and language;
+  narration corpus's applications, one combined hash per group, scorecard case and language;
 - 200 generated applications (``benchmarks/generate_applications.py``), the same.
 
 The scorecard cases: none (the default policy); :func:`full_scorecard` (every feature
@@ -44,7 +44,7 @@ from cde.policies import Policy, default_policy
 
 REPO = Path(__file__).resolve().parents[2]
 SEED_FILE = REPO / "examples" / "seed_request.json"
-CORPUS = REPO / "tests" / "guard_corpus" / "applications"
+CORPUS = REPO / "tests" / "narration_corpus" / "applications"
 
 SEED_DAYS = (date(2024, 10, 21), date(2026, 11, 23), date(2031, 2, 28))
 DAYS = (date(2024, 10, 21), date(2027, 6, 30))

@@ -1,5 +1,6 @@
 """A scorecard in every decision: the policy's ``[scorecard]``, the PD in the result, the
-memo and the brief, the PD cut-offs beside the knock-outs and the sizing, and the guard.
+memo and the narration facts, the PD cut-offs beside the knock-outs and the sizing, and the
+narration check.
 
 The scorecard is :func:`builders.small_scorecard` (DSR in three bins, the purpose in two).
 Hand-worked for :func:`builders.clean_application` (income Rp 8–10 juta, no other debt,
@@ -27,13 +28,11 @@ import pytest
 from builders import TODAY, clean_application
 
 from cde.domain.application import parse_application
-from cde.domain.briefing import brief
 from cde.domain.engine import evaluate
 from cde.domain.evaluation import assess
-from cde.domain.guard import check, grounds
-from cde.domain.result import result_object
 from cde.domain.scorecard.model import parse_scorecard
 from cde.domain.text import Lang
+from cde.narration import check, facts_of, render
 from cde.policies import Policy, PolicyError, attach_scorecard, default_policy, parse_policy
 from scorecards import small_scorecard
 
@@ -287,7 +286,7 @@ def test_knock_outs_and_the_sizing_still_apply(tmp_path: Path) -> None:
     assert "PLAFON_REDUCED" in codes(sized, "reasons")
 
 
-# --- the memo, the brief and the guard --------------------------------------------------------
+# --- the memo, the narration facts and the check ----------------------------------------------
 
 
 def test_the_memo_states_the_scorecard(tmp_path: Path) -> None:
@@ -304,43 +303,26 @@ def test_the_memo_states_the_scorecard(tmp_path: Path) -> None:
     assert "The attributes that cost the most points:" in english
 
 
-def test_the_brief_carries_the_scorecard(tmp_path: Path) -> None:
+def test_the_narration_facts_carry_the_scorecard(tmp_path: Path) -> None:
     policy = scoring_policy(tmp_path, decline_above=0.9)
     ev = assess(parse_application(clean_application(**HIGH_DSR)), policy, TODAY)
-    facts = brief(ev, "id")["scorecard"]
-    assert facts["pd"] == {"value": 0.855399, "text": "85,54%"}
-    assert facts["points"] == {"value": 548.87, "text": "549"}
-    assert facts["risk_band"] == "B"
-    assert facts["decides"] is True
-    assert [a["attribute"] for a in facts["adverse_attributes"]] == ["DSR"]
+    by = facts_of(ev, "id").by_id
+    assert (by["scorecard.pd"].value, by["scorecard.pd"].text) == (0.855399, "85,54%")
+    assert by["scorecard.points"].text == "549"
+    assert by["scorecard.risk_band"].text == "B"
+    assert by["scorecard.adverse.1"].text.startswith("DSR")
+    assert "scorecard.adverse.2" not in by
     plain = assess(parse_application(clean_application()), default_policy(), TODAY)
-    assert "scorecard" not in brief(plain, "id")
+    assert not [i for i in facts_of(plain, "id").by_id if i.startswith("scorecard.")]
 
 
-@pytest.mark.parametrize("lang", ["id", "en"])
-def test_the_rules_memo_with_a_scorecard_passes_the_guard(tmp_path: Path, lang: Lang) -> None:
+def test_the_check_takes_the_pd_by_reference_only(tmp_path: Path) -> None:
     policy = scoring_policy(tmp_path, approve_below=0.05, decline_above=0.9)
     ev = assess(parse_application(clean_application(**HIGH_DSR)), policy, TODAY)
-    rules = result_object(ev, lang)
-    assert (
-        check({"analytic": rules["analytic"], **rules["5c"]}, grounds(ev, rules, lang), lang) == []
-    )
-
-
-def test_the_guard_refuses_a_wrong_pd(tmp_path: Path) -> None:
-    policy = scoring_policy(tmp_path, approve_below=0.05, decline_above=0.9)
-    ev = assess(parse_application(clean_application(**HIGH_DSR)), policy, TODAY)
-    rules = result_object(ev, "id")
-    g = grounds(ev, rules, "id")
-    good = "Probabilitas gagal bayar (PD) anggota 85,54%, kelas risiko B."
-    assert check({"analytic": good}, g, "id") == []
-    invented = "Probabilitas gagal bayar (PD) anggota 12,5%, kelas risiko B."
-    found = check({"analytic": invented}, g, "id")
-    assert [(v.kind, v.text) for v in found] == [("number", "12,5%")]
-    # a true figure in the PD's role: the policy's cut-off is no PD
-    misplaced = "PD anggota 90%, kelas risiko B."
-    found = check({"analytic": misplaced}, g, "id")
-    assert [(v.kind, v.text) for v in found] == [("number", "90%")]
-    assert "probability of default" in found[0].detail
-    limit = "Kebijakan menolak bila PD di atas 90%."
-    assert check({"analytic": limit}, g, "id") == []
+    facts = facts_of(ev, "id")
+    good = "Menurut scorecard, {scorecard.pd} ({scorecard.risk_band}). {scorecard.adverse.1}"
+    assert check({"analytic": good}, facts) == []
+    assert "PD 85,54%" in render(good, facts)
+    typed = "Probabilitas gagal bayar anggota 85,54%, kelas risiko B."  # even when right
+    found = check({"analytic": typed}, facts)
+    assert [(v.kind, v.text) for v in found] == [("figure", "85,54%")]

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import openai
 import pybreaker
 
-from cde.service.narrators import NarrativeOutput, ProviderError
+from cde.service.narrators import ProviderError, output_json_schema
 
 __all__ = ["OpenAIChat", "ResponseFormat"]
 
@@ -35,7 +35,7 @@ def _response_format(kind: ResponseFormat) -> dict[str, Any] | None:
             "type": "json_schema",
             "json_schema": {
                 "name": "cde_narrative",
-                "schema": NarrativeOutput.model_json_schema(by_alias=True),
+                "schema": output_json_schema(),  # output schema version 2
             },
         }
     return None

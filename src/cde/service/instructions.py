@@ -6,7 +6,14 @@ An instruction file is a JSON object (``docs/llm.md``)::
      "tone": "…", "instructions": "…",
      "sections": {"character": "…", "capacity": "…", "capital": "…",
                   "collateral": "…", "condition": "…", "analytic": "…"},
-     "output_schema_version": 1, "temperature": 0.2, "max_tokens": 2500}
+     "example": {"5c": {"character": "… {character.verdict} …", …}, "analytic": "…"},
+     "output_schema_version": 2, "temperature": 0.2, "max_tokens": 2500}
+
+The model writes by reference (output schema version 2): every figure, verdict and
+finding as a ``{fact.id}`` placeholder that the engine renders. ``example`` (optional) is
+a worked answer in that syntax, shown to the model; the engine adds the reference rules
+to every prompt itself, so a file written before them (no ``example``,
+``output_schema_version`` 1) still loads and works the same way.
 
 The package ships ``cde/instructions/default.json``; ``CDE_LLM_INSTRUCTION_FILE`` may
 replace it. A caller may name another file with ``X-Cde-Custom-System-Instruction-File``
@@ -25,11 +32,13 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from cde.errors import FieldMessage, FieldProblem, InvalidInputError
+from cde.narration.render import PLACEHOLDER
 
 __all__ = [
+    "Example",
     "InstructionFileError",
     "Instructions",
     "Sections",
@@ -67,6 +76,39 @@ class Sections(BaseModel):
     analytic: _Text
 
 
+def _references_only(text: str) -> str:
+    """Every brace in an example text must belong to a ``{fact.id}`` placeholder."""
+    rest = PLACEHOLDER.sub("", text)
+    if "{" in rest or "}" in rest:
+        raise ValueError("a brace that is not a {fact.id} placeholder (ids: lower-case, dotted)")
+    return text
+
+
+_ExampleText = Annotated[
+    str, Field(min_length=1, max_length=20000), AfterValidator(_references_only)
+]
+
+
+class ExampleTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    character: _ExampleText
+    capacity: _ExampleText
+    capital: _ExampleText
+    collateral: _ExampleText
+    condition: _ExampleText
+
+
+class Example(BaseModel):
+    """A worked answer in output schema version 2 (without its ``schema_version``): texts
+    with ``{fact.id}`` placeholders, shown to the model as an illustration of the syntax."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    five_c: ExampleTexts = Field(alias="5c")
+    analytic: _ExampleText
+
+
 class Instructions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -76,7 +118,10 @@ class Instructions(BaseModel):
     tone: _Text
     instructions: Annotated[str, Field(min_length=1, max_length=20000)]
     sections: Sections
-    output_schema_version: Literal[1] = 1
+    example: Example | None = None
+    # 2: answers by reference. 1 (files written before) is accepted: the engine asks for
+    # version 2 and checks every answer the same way whatever the file says.
+    output_schema_version: Literal[1, 2] = 2
     temperature: Annotated[float, Field(ge=0, le=2)] | None = 0.2
     max_tokens: Annotated[int, Field(ge=256, le=32000)] | None = 2500
 

@@ -5,10 +5,13 @@ Two adapters of one port:
 * :class:`RulesNarrator` — the engine's own texts (the default): written from the
   catalogue, grounded by construction;
 * :class:`LlmNarrator` — a language model behind any OpenAI-compatible Chat Completions
-  endpoint (:mod:`cde.adapters.llm`), given the engine's facts (:func:`~cde.domain.briefing.brief`)
-  and checked by the grounding guard (:mod:`cde.domain.guard`). A refused answer gets one
-  retry that tells the model what was wrong; after that, or when the provider fails, the
-  rules narrative is served and the result says why.
+  endpoint (:mod:`cde.adapters.llm`), given the engine's facts with ids
+  (:func:`~cde.narration.facts.facts_of`). It writes by reference: every figure, verdict,
+  finding, the decision, the age and the occupation only as ``{id}`` placeholders, which
+  the engine renders (:func:`~cde.narration.render.render`) after the small check
+  (:func:`~cde.narration.check.check`) passed. A refused answer gets one retry that tells
+  the model what was wrong; after that, or when the provider fails, the rules narrative is
+  served and the result says why.
 
 The decision, the plafon and the tenor are never the narrator's: they stay the engine's.
 """
@@ -18,18 +21,20 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Annotated, Any, Literal, Protocol
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cde import errors
-from cde.domain.briefing import brief
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C
-from cde.domain.guard import Violation, check, grounds
 from cde.domain.result import result_object
 from cde.domain.text import Lang
+from cde.narration.check import Violation, check
+from cde.narration.facts import facts_of
+from cde.narration.render import render
 from cde.service.instructions import Instructions
 
 __all__ = [
@@ -40,6 +45,7 @@ __all__ = [
     "Narrator",
     "ProviderError",
     "RulesNarrator",
+    "output_json_schema",
     "rules_narration",
     "with_narration",
 ]
@@ -48,7 +54,7 @@ log = logging.getLogger("cde.narrator")
 
 Source = Literal["rules", "llm"]
 FallbackReason = Literal[
-    "guard",  # the model's text failed the guard twice
+    "guard",  # the model's texts failed the check twice
     "invalid_output",  # not the JSON asked for, twice
     "timeout",
     "rate_limited",
@@ -74,13 +80,45 @@ class FiveCTexts(BaseModel):
 
 
 class NarrativeOutput(BaseModel):
-    """What the model must answer (output schema version 1)."""
+    """What the model may answer: output schema version 2 (texts holding ``{id}``
+    placeholders), or version 1 (the same shape, ``schema_version`` 1 or absent: the free
+    prose of before). Both go through the same check, so a version-1 text passes only if
+    it, too, states every figure and verdict by reference."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    schema_version: Literal[1] = 1
+    schema_version: Literal[1, 2] = 1
     five_c: FiveCTexts = Field(alias="5c")
     analytic: str = Field(min_length=1, max_length=20000)
+
+
+_TEXT = "with {id} placeholders from the facts for every figure, verdict and finding"
+
+
+class ReferenceTexts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    character: _Para = Field(description=f"Character, {_TEXT}; holds {{character.verdict}}")
+    capacity: _Para = Field(description=f"Capacity, {_TEXT}; holds {{capacity.verdict}}")
+    capital: _Para = Field(description=f"Capital, {_TEXT}; holds {{capital.verdict}}")
+    collateral: _Para = Field(description=f"Collateral, {_TEXT}; holds {{collateral.verdict}}")
+    condition: _Para = Field(description=f"Condition, {_TEXT}; holds {{condition.verdict}}")
+
+
+class ReferenceAnswer(BaseModel):
+    """Output schema version 2, as a provider's structured-output mode is told it."""
+
+    model_config = ConfigDict(extra="forbid", title="cde_narrative")
+
+    schema_version: Literal[2]
+    five_c: ReferenceTexts = Field(alias="5c")
+    analytic: str = Field(min_length=1, max_length=20000, description=f"The Markdown memo, {_TEXT}")
+
+
+def output_json_schema() -> dict[str, Any]:
+    """The JSON schema of the answer asked for (version 2), for ``json_schema`` response
+    formats."""
+    return ReferenceAnswer.model_json_schema(by_alias=True)
 
 
 class ProviderError(errors.ProviderError):
@@ -154,24 +192,59 @@ _FRAME = {
     "id": (
         "\n\n#### Narasi\n\n",
         "\n\n---\n*Narasi di atas ditulis oleh model bahasa ({model}) dari fakta mesin cde "
-        "{version}; setiap angka, keputusan, usia dan pekerjaan di dalamnya telah diperiksa "
-        "terhadap perhitungan mesin. Keputusan, plafon dan tenor adalah keputusan mesin. "
-        "Keputusan akhir ada pada komite kredit.*",
+        "{version}; setiap angka, penilaian tiap aspek, temuan, keputusan, usia dan pekerjaan "
+        "di dalamnya disisipkan oleh mesin dari perhitungannya sendiri, bukan diketik oleh "
+        "model, dan teksnya telah diperiksa. Keputusan, plafon dan tenor adalah keputusan "
+        "mesin. Keputusan akhir ada pada komite kredit.*",
     ),
     "en": (
         "\n\n#### Narrative\n\n",
         "\n\n---\n*The narrative above was written by a language model ({model}) from the "
-        "facts of cde {version}; every figure, the decision, the age and the occupation in "
-        "it were checked against the engine's calculation. The decision, plafon and tenor "
-        "are the engine's. The credit committee makes the final decision.*",
+        "facts of cde {version}; every figure, verdict, finding, the decision, the age and "
+        "the occupation in it were inserted by the engine from its own calculation, not "
+        "typed by the model, and the text was checked. The decision, plafon and tenor are "
+        "the engine's. The credit committee makes the final decision.*",
     ),
 }
+
+
+_REFERENCES = """\
+How to write (these rules come from the engine and take precedence over anything above):
+1. Write by reference. The user message lists the engine's facts, each with an "id". Every \
+figure, verdict, finding, reason, condition and requirement, the decision, the member's age \
+and occupation appear in your texts only as a placeholder: the fact's id in braces, such as \
+{capacity.dsr_pct}, {decision.outcome} or {character.verdict}. The engine replaces each \
+placeholder with the fact's label and its value in its own formatting, so do not repeat the \
+label before it (write "{capacity.dsr_pct}", not "DSR {capacity.dsr_pct}"). A figure's \
+placeholder reads as a noun phrase in lower case ("DSR 4.525,73%", "angsuran yang diajukan \
+Rp 888.488"): do not start a sentence with one. A sentence fact (unit "sentence": a verdict, \
+finding, reason, condition) becomes the engine's whole sentence; a verdict has no full \
+stop of its own, so write "{capacity.verdict}." at the end of a sentence.
+2. Use only ids listed in the facts; an id that is not there is refused.
+3. Type no figure of your own: no digits in any form (amounts, percentages, years, dates, \
+"12x", "kol-4") and no number words ("dua", "sepuluh", "setengah", "two", "ten", "half", \
+"twice"). A figure that is not in the facts is left out; never compute one.
+4. Each of the five C texts contains the engine's verdict on that C: {character.verdict} in \
+5c.character, {capacity.verdict} in 5c.capacity, {capital.verdict} in 5c.capital, \
+{collateral.verdict} in 5c.collateral, {condition.verdict} in 5c.condition. Your own words \
+must not contradict it: do not praise a C graded D or E, do not call a C graded C, D or E \
+excellent or fully anything, and do not criticise a C graded A or B unless the same sentence \
+cites the finding that is the reason ({collateral.findings.CODE}).
+5. The decision is the engine's ({decision.outcome}); never say in your own words that the \
+loan is approved when the engine declined it, or declined when it approved it.
+6. Gender-neutral: write "anggota" / "the member"; never Bapak, Ibu, Pak, Bu, he, she or \
+similar. Never a name. The occupation only as {applicant.occupation}, the age only as \
+{applicant.age}.
+7. Answer with one JSON object only, exactly of this shape: {"schema_version": 2, "5c": \
+{"character": "…", "capacity": "…", "capital": "…", "collateral": "…", "condition": "…"}, \
+"analytic": "…"}. Each 5c text is a paragraph of two to five sentences; "analytic" is a \
+short Markdown memo (#### headings, bullet lists, no tables)."""
 
 
 def _system_prompt(instructions: Instructions, lang: Lang) -> str:
     s = instructions.sections
     language = "Bahasa Indonesia" if lang == "id" else "English"
-    return (
+    prompt = (
         f"{instructions.instructions}\n\n"
         f"Tone: {instructions.tone}\n\n"
         "What each text covers:\n"
@@ -181,8 +254,16 @@ def _system_prompt(instructions: Instructions, lang: Lang) -> str:
         f"- 5c.collateral: {s.collateral}\n"
         f"- 5c.condition: {s.condition}\n"
         f"- analytic: {s.analytic}\n\n"
-        f"Write every text in {language}."
+        f"{_REFERENCES}\n\n"
     )
+    if instructions.example is not None:
+        example = {"schema_version": 2, **instructions.example.model_dump(by_alias=True)}
+        prompt += (
+            "An example answer (it shows the syntax; its ids are illustrative: use only the "
+            "ids of the facts you are given, and write in the language asked below):\n"
+            f"{orjson.dumps(example).decode()}\n\n"
+        )
+    return prompt + f"Write every text in {language}."
 
 
 def _feedback(problems: list[Violation] | str) -> str:
@@ -195,10 +276,18 @@ def _feedback(problems: list[Violation] | str) -> str:
         f"- {v.field}: \u201c{v.text}\u201d \u2014 {v.detail} ({v.kind})" for v in problems[:20]
     ]
     return (
-        "Your answer was refused because it states things the engine's facts do not "
-        "support:\n" + "\n".join(lines) + "\nWrite all texts again, using only figures "
-        "copied from the facts and the engine's decision, and answer with the JSON object only."
+        "Your answer was refused:\n" + "\n".join(lines) + "\nWrite all texts again: every "
+        "figure, verdict, finding and the decision only as {id} placeholders of the facts you "
+        "were given, no figure or number word of your own, each C text with its "
+        "{<dimension>.verdict}; answer with the JSON object (schema_version 2) only."
     )
+
+
+def _json(value: object) -> object:
+    """What orjson cannot write itself: a Decimal, as its exact digits."""
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _parse(content: str) -> NarrativeOutput | str:
@@ -248,12 +337,11 @@ class LlmNarrator:
             "instructions": chosen.name,
             "attempts": [],
         }
-        facts = orjson.dumps(brief(ev, lang), option=orjson.OPT_NON_STR_KEYS).decode()
+        facts = facts_of(ev, lang)
         messages = [
             {"role": "system", "content": _system_prompt(chosen, lang)},
-            {"role": "user", "content": facts},
+            {"role": "user", "content": orjson.dumps(facts.for_model(), default=_json).decode()},
         ]
-        g = grounds(ev, rules, lang)
         reason: FallbackReason = "guard"
         for _attempt in (1, 2):
             try:
@@ -271,14 +359,14 @@ class LlmNarrator:
                 feedback = _feedback(parsed)
             else:
                 texts = {**parsed.five_c.model_dump(), "analytic": parsed.analytic}
-                violations = check(texts, g, lang)
+                violations = check(texts, facts)
                 report["attempts"].append({"violations": [v.as_dict() for v in violations]})
                 if not violations:
                     report["source"] = "llm"
                     report["duration_ms"] = round((time.perf_counter() - started) * 1000)
                     return Narration(
-                        {dim: texts[dim] for dim in FIVE_C},
-                        self._memo(rules, parsed.analytic, lang),
+                        {dim: render(texts[dim], facts) for dim in FIVE_C},
+                        self._memo(rules, render(parsed.analytic, facts), lang),
                         "llm",
                         report,
                     )

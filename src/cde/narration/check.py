@@ -1,0 +1,384 @@
+"""The small check: what a model's texts may not say, read before any placeholder is filled.
+
+A model writes each C's text (``character`` … ``condition``) and the ``analytic`` memo
+with placeholders for every figure (``{capacity.dsr_pct}``). :func:`check` refuses:
+
+* ``unknown_fact``: a ``{…}`` that is not the id of a fact.
+* ``figure``: a figure typed outside the placeholders: any digit (``10.000.000``, ``Rp10jt``,
+  ``12x``, ``kol-4``, ``2026``) or number word (``sepuluh``, ``dua puluh``, ``seratus``,
+  ``juta``, ``setengah``; ``ten``, ``twenty``, ``hundred``, ``million``, ``half``, ``dozen``,
+  ``twice``, ``double`` …). Not figures: ``5C``, ``the five Cs``, ``lima C``, ``salah satu``,
+  ``one of``, ``no one``, ``satu-satunya``, ``the only one``.
+* ``missing_verdict``: a C's text that does not reference ``{<dim>.verdict}``.
+* ``verdict``: a word that grades a C against the engine's grade for it: a positive one
+  (``strong``, ``good``, ``no arrears``, ``kuat``, ``baik``, ``lancar``, ``tanpa
+  tunggakan`` …) about a C graded D or E; a superlative (``excellent``, ``fully``,
+  ``very strong``, ``sangat baik``, ``sepenuhnya`` …) about one graded C, D or E; a
+  negative one (``weak``, ``poor``, ``thin``, ``lemah``, ``buruk``, ``terlalu berat`` …)
+  about one graded A or B, and a grave one (``critical``, ``very weak``, ``sangat lemah``,
+  ``parah`` …) about one graded A, B or C — a criticism unless the sentence cites one of
+  the C's concerns (a finding of severity medium or worse, by its placeholder): a caveat
+  the engine found. Negated, a word says the opposite, weakened (``not strong`` is
+  negative, ``not excellent`` no verdict at all). A word is
+  about the C its clause names last before it, else first after it, else (in a C's own
+  text) that C; in the analytic, a clause that names no C is not judged. Clauses end at
+  ``, ; : —`` and at ``but``, ``although``, ``tetapi``, ``sehingga`` ….
+* ``outcome``: approving words (``approved``, ``disetujui``, ``layak``, ``disbursed``,
+  ``pencairan`` …) when the engine declined, declining words (``rejected``, ``ditolak`` …)
+  when it approved; of an approval, "with conditions" (``dengan syarat``) when the engine
+  set none, "without conditions" (``tanpa syarat``) when it did, and "as requested"
+  (``sesuai permohonan``, ``unchanged``) when it changed the plafon or the tenor.
+* ``gender``: any gendered word (``he``, ``her``, ``Mr``, ``Bapak``, ``Ibu``, ``pria`` …):
+  the model is never told the gender, so it can only have guessed it.
+* ``name``: an honorific before a capitalised word (``Ibu Sari``), or a word of the name.
+* ``occupation``: an occupation word (``petani``, ``teacher`` …) not of the recorded one.
+
+A negation at most two words before a verdict, approving or declining word
+(``not``, ``no``, ``never``, ``cannot``, ``without``, ``tidak``, ``tak``, ``bukan``,
+``belum``, ``tanpa``, ``kurang``, ``n't``) turns it into its opposite: ``not strong`` is
+negative, ``tidak layak`` declining. Words match on word boundaries, in any case (but
+the word after an honorific must be capitalised).
+
+Deliberately not caught: a figure's value (the check only sees that one was typed; the
+facts' texts are the engine's), ordinals (``first``, ``kedua``), vague quantities
+(``several``, ``beberapa``, ``most``), evaluative words outside the lists or whose sense
+depends on more than one negation (``hardly``, ``far from``, ``not without``),
+sarcasm, a wrong but figure-free claim about a fact (``the KYC was done``), a C named by
+a word outside the lists (``conditions`` in the plural, ``the record``), misspellings, a
+fact referenced where it makes no sense, and a fact's text being right but its sentence
+misleading. This is a safety net under referenced facts, not a reader of meaning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from cde.domain.decision import Outcome
+from cde.domain.findings import FIVE_C
+from cde.narration.facts import Facts
+from cde.narration.render import PLACEHOLDER
+
+__all__ = ["Violation", "ViolationKind", "check"]
+
+ViolationKind = Literal[
+    "unknown_fact", "figure", "verdict", "missing_verdict", "outcome", "gender", "name",
+    "occupation",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One thing a text may not say: its kind, the text's field, the words, and why."""
+
+    kind: ViolationKind
+    field: str  # "character" … "condition", or "analytic"
+    text: str  # the words at fault, as written
+    detail: str  # English, for the record and the corrective retry
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "field": self.field, "text": self.text, "detail": self.detail}
+
+
+# Occupations, each with the words that mean it in either language.
+_JOBS: tuple[tuple[str, ...], ...] = (
+    ("guru", "pengajar", "teacher"),
+    ("petani", "pekebun", "farmer"),
+    ("nelayan", "fisher", "fisherman", "fishermen"),
+    ("pedagang", "penjual", "trader", "merchant", "seller", "vendor", "shopkeeper"),
+    ("pns", "asn", "pegawai negeri", "civil servant"),
+    ("karyawan", "pegawai", "employee"),
+    ("wiraswasta", "wirausaha", "pengusaha", "self-employed", "entrepreneur"),
+    ("buruh", "labourer", "laborer"),
+    ("sopir", "supir", "pengemudi", "ojek", "driver"),
+    ("peternak", "breeder"),
+    ("tukang", "craftsman"),
+    ("pensiunan", "retiree", "pensioner"),
+    ("mahasiswa", "pelajar", "student"),
+    ("dokter", "doctor"),
+    ("perawat", "bidan", "nurse", "midwife"),
+    ("tni", "polri", "polisi", "tentara", "soldier", "police officer"),
+    ("ibu rumah tangga", "housewife", "homemaker"),
+)
+_JOB_OF = {word: group for group in _JOBS for word in group}
+_SCALES = "belas puluh ratus ribu juta miliar milyar triliun"
+_DIGITS = "dua tiga empat lima enam tujuh delapan sembilan"
+
+# Each word :func:`check` looks for, by what it is (a C's name, a number word …).
+_WORDS: dict[str, str] = {
+    word: kind
+    for kind, words in {
+        "character": "character karakter watak",
+        "capacity": "capacity kapasitas",
+        "capital": "capital modal",
+        "collateral": "collateral agunan jaminan",
+        "condition": "condition kondisi",
+        "number": f"satu {_DIGITS} {_SCALES} setengah separuh sepertiga seperempat seperlima "
+        "seperenam sepersepuluh quarter quarters "
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
+        "eighty ninety hundred thousand million billion trillion hundreds thousands "
+        "millions billions trillions dozen dozens half halves twice thrice double triple "
+        "quadruple "
+        + " ".join(f"{d}{s}" for d in ["se", *_DIGITS.split()] for s in _SCALES.split())
+        + " ".join(f" {s}an" for s in _SCALES.split()),  # jutaan
+        "positive": "strong solid healthy sound good ample clean robust comfortable strength "
+        "strengths favourable favorable stable sufficient adequate reasonable manageable "
+        "affordable kuat baik sehat lancar memadai bagus aman kekuatan stabil mencukupi "
+        "longgar wajar terjangkau",
+        "superb": "excellent outstanding exceptional perfect spotless impeccable flawless "
+        "fully sepenuhnya sempurna istimewa unggul",
+        "negative": "weak poor bad insufficient inadequate problematic deficient arrears risky "
+        "thin fragile strained weakness weaknesses shortfall burdensome overstretched "
+        "lemah buruk kurang bermasalah jelek tunggakan berisiko tipis kelemahan terkuras "
+        "memberatkan",
+        "dire": "critical severe terrible dire alarming parah kritis",
+        "conditional": "bersyarat conditionally conditional",
+        "unconditional": "unconditionally unconditional unchanged",
+        "approve": "approve approved approves approving eligible disburse disbursed "
+        "disbursement disetujui menyetujui layak dicairkan dibiayai pencairan dicairkannya",
+        "decline": "decline declined declines declining reject rejected rejects rejecting "
+        "refuse refused refusing denied "
+        "ditolak menolak tolak penolakan",
+        "female": "she her hers herself mrs ms madam female woman lady ibu bu perempuan wanita "
+        "saudari sdri nyonya nona",
+        "male": "he him his himself mr sir male man gentleman bapak pak laki-laki lelaki pria "
+        "saudara sdr tuan",
+        "job": " ".join(w + s for w in _JOB_OF if " " not in w for s in ("", "s")),
+        "fine": "satu-satunya no-one 5c 5cs",  # not figures
+    }.items()
+    for word in words.split()
+}
+# Phrases, by their first word: the words that follow, and what the phrase is.
+_PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "too": ((("heavy",), "negative"),),
+    "with": ((("conditions",), "conditional"), (("no", "conditions"), "unconditional")),
+    "dengan": ((("syarat",), "conditional"),),
+    "without": ((("conditions",), "unconditional"), (("any", "conditions"), "unconditional")),
+    "tanpa": ((("syarat",), "unconditional"), (("perubahan",), "as_requested")),
+    "as": ((("requested",), "as_requested"), (("applied", "for"), "as_requested")),
+    "sesuai": ((("permohonan",), "as_requested"), (("pengajuan",), "as_requested")),
+    "terlalu": ((("berat",), "negative"),),
+    "kemampuan": ((("bayar",), "capacity"), (("membayar",), "capacity")),
+    "ability": ((("to", "pay"), "capacity"), (("to", "repay"), "capacity")),
+    "recommended": ((("for", "approval"), "approve"),),
+    "recommend": ((("for", "approval"), "approve"), (("approval",), "approve")),
+    "ibu": ((("rumah", "tangga"), "job"),),
+    "pegawai": ((("negeri",), "job"),),
+    "civil": ((("servant",), "job"),),
+    "police": ((("officer",), "job"),),
+    "salah": ((("satu",), "fine"),),
+    "kurang": ((("dari",), "fine"), (("lebih",), "fine")),  # "less than", "about"
+    "one": ((("of",), "fine"),),
+    "no": ((("one",), "fine"),),
+    "the": ((("only", "one"), "fine"), (("five", "cs"), "fine")),
+    "five": ((("cs",), "fine"),),
+    "lima": ((("c",), "fine"),),
+    "5": ((("c",), "fine"), (("cs",), "fine")),
+}
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_VERY = _set("very highly extremely exceptionally sangat amat sungguh sangatlah")
+# how strongly a verdict word speaks well (+) or ill (-) of a C, by its kind; negated, it
+# says the opposite, weakened ("not excellent" is no verdict, "not strong" a poor one)
+_POLARITY = {"superb": 2, "positive": 1, "negative": -1, "dire": -2}
+_NEGATED = {2: 0, 1: -1, -1: 1, -2: 0}
+# the grades each polarity contradicts
+_CONTRADICTS = {2: "CDE", 1: "DE", -1: "AB", -2: "ABC"}
+_NEGATIONS = _set("not no never cannot without tidak tak bukan belum tanpa kurang")
+_HONORIFICS = _set("bapak pak ibu bu sdr sdri saudara saudari tuan nyonya nona mr mrs ms sir")
+# words (with their hyphens and apostrophes), figures in digits, and sentence ends
+_TOKEN = re.compile(
+    r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d[^\s.,!?;:()]*(?:[.,]\d[^\s.,!?;:()]*)*|[.!?](?=\s|$)|\n"
+    r"|\x1f"  # where a placeholder was
+    r"|[,;:—–]"  # clause breaks
+)
+_REF = "\x1f"
+_PARTS = re.compile(r"['’-]")
+_BRACES = re.compile(r"\{[^{}]*\}")
+_DIMS = frozenset(FIVE_C)
+_STOP = frozenset(".!?\n")
+# where a clause ends: a verdict word speaks of a C named in its own clause
+_CLAUSE = frozenset(",;:—–") | _set(
+    "but while whereas although though however yet tetapi namun sedangkan meskipun "
+    "walaupun sehingga karena because"
+)
+
+
+def check(texts: dict[str, str], facts: Facts) -> list[Violation]:
+    """What ``texts`` (a field's name -> its raw text, placeholders not rendered) say that
+    the engine's facts do not support; an empty list when nothing."""
+    out: list[Violation] = []
+    for field, raw in texts.items():
+        _check_one(field, raw, facts, out)
+    return out
+
+
+def _kind(lows: list[str], i: int) -> tuple[str, int]:
+    """What the words from ``lows[i]`` are, and how many of them: a phrase, a word, a
+    hyphenated word with a number word in it (``twenty-five``), or a figure."""
+    word = lows[i]
+    for rest, kind in _PHRASES.get(word, ()):
+        if tuple(lows[i + 1 : i + 1 + len(rest)]) == rest:
+            return kind, 1 + len(rest)
+    kind = _WORDS.get(word, "")
+    if not kind and word[0].isdigit():
+        kind = "digits"
+    elif not kind and "-" in word and any(_WORDS.get(p) == "number" for p in word.split("-")):
+        kind = "number"
+    return kind, 1
+
+
+def _check_one(field: str, raw: str, facts: Facts, out: list[Violation]) -> None:
+    def add(kind: ViolationKind, words: str, detail: str) -> None:
+        out.append(Violation(kind, field, words, detail))
+
+    seen: set[str] = set()
+    for m in _BRACES.finditer(raw):
+        ref = PLACEHOLDER.fullmatch(m.group())
+        if ref is None or ref.group(1) not in facts.by_id:
+            add("unknown_fact", m.group(), "not the id of a fact: use only the ids given")
+        else:
+            seen.add(ref.group(1))
+    if field in _DIMS and f"{field}.verdict" not in seen:
+        add("missing_verdict", f"{{{field}.verdict}}", f"the {field} text must state its verdict")
+
+    cited = [m.group()[1:-1] for m in _BRACES.finditer(raw)]
+    text = _BRACES.sub(f" {_REF} ", raw)  # the model's own words, and where it cited a fact
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    tokens = [text[a:b] for a, b in spans]
+    lows = [t.lower() for t in tokens]
+    mentions: list[tuple[int, str, int]] = []  # the Cs the sentence names: where, clause
+    judged: list[tuple[int, str, int, int]] = []  # its verdict words, their polarity, clause
+    refs: set[str] = set()  # the facts it cites
+    start = i = clause = 0  # the sentence's first token, the current one, its clause
+    while i < len(lows):
+        kind, size = _kind(lows, i)
+        own = words = text[spans[i][0] : spans[i + size - 1][1]]
+        # a negation up to two words before, in the same sentence ("not strong", "n't")
+        negated = False
+        for j in range(max(start, i - 3), i):
+            if lows[j] in _NEGATIONS or lows[j].endswith(("n't", "n’t")):
+                words, negated = text[spans[j][0] : spans[i + size - 1][1]], True
+                break
+        if lows[i] == _REF:
+            refs.add(cited.pop(0))
+        elif lows[i] in _STOP:
+            _judge(field, mentions, judged, refs, facts, add)
+            mentions, judged, refs, start = [], [], set(), i + 1
+        elif lows[i] in _CLAUSE:
+            clause += 1
+        elif kind in ("digits", "number"):
+            add("figure", tokens[i], "a figure typed by hand: reference the fact's id instead")
+        elif kind in _DIMS:
+            mentions.append((i, kind, clause))
+        elif kind in _POLARITY:
+            polarity = _POLARITY[kind]
+            if i > start and lows[i - 1] in _VERY:  # "very strong" is superb, "sangat lemah" dire
+                polarity *= 2 if abs(polarity) == 1 else 1
+                words = text[min(spans[i - 1][0], spans[i][0]) : spans[i + size - 1][1]]
+            polarity = _NEGATED[polarity] if negated else polarity
+            if polarity:
+                judged.append((i, words, polarity, clause))
+        elif kind in ("approve", "decline"):
+            approves = (kind == "approve") != negated
+            if approves == (facts.outcome == Outcome.DECLINE):
+                said = "approves" if approves else "declines"
+                add("outcome", words, f"{said} the loan; the outcome is {facts.outcome.value}")
+        elif kind in ("conditional", "unconditional", "as_requested"):
+            _terms(kind, facts, own, frozenset(lows[start:i]), add)
+        elif kind in ("male", "female"):
+            add("gender", tokens[i], "a gendered word: never state or guess a gender")
+        elif kind == "job":
+            _occupation(" ".join(lows[i : i + size]), facts, words, add)
+        if lows[i] in _HONORIFICS and kind != "job" and i + 1 < len(tokens):
+            after = i + 2 if lows[i + 1] == "." and i + 2 < len(tokens) else i + 1
+            if tokens[after][0].isupper():
+                add("name", text[spans[i][0] : spans[after][1]], "an honorific and a name")
+        i += size
+    _judge(field, mentions, judged, refs, facts, add)
+
+    for t, low in zip(tokens, lows, strict=True):
+        parts = _PARTS.split(low) if "-" in low or "'" in low or "’" in low else (low,)
+        if not facts.name_words.isdisjoint(parts):
+            add("name", t, "a word of the member's name: never name the member")
+
+
+_PLAFON = _set("plafon amount jumlah nominal")
+_TENOR = _set("tenor term jangka")
+
+
+def _terms(
+    kind: str,
+    facts: Facts,
+    words: str,
+    before: frozenset[str],
+    add: Callable[[ViolationKind, str, str], None],
+) -> None:
+    """Conditions when the engine set none, none when it did, "as requested" when it
+    changed the plafon or the tenor (the one the sentence named before, if only one)."""
+    conditions = facts.outcome == Outcome.APPROVE_WITH_CONDITIONS
+    if facts.outcome == Outcome.DECLINE:
+        return
+    if kind == "as_requested":
+        by = facts.by_id
+        terms = [
+            term
+            for term, named, other in (
+                ("plafon", _PLAFON, _TENOR),
+                ("tenure_months", _TENOR, _PLAFON),
+            )
+            if before & named or not before & other
+        ]
+        if all(by[f"request.{t}"].value == by[f"decision.{t}"].value for t in terms):
+            return
+        add("outcome", words, "the engine changed the plafon or the tenor asked for")
+    elif (kind == "conditional") != conditions:
+        add("outcome", words, f"the outcome is {facts.outcome.value}")
+
+
+def _occupation(
+    job: str, facts: Facts, words: str, add: Callable[[ViolationKind, str, str], None]
+) -> None:
+    occupation = f" {' '.join((facts.occupation or '').lower().split())} "
+    group = _JOB_OF.get(job) or _JOB_OF.get(job.removesuffix("s"), ())
+    if not any(f" {name} " in occupation for name in group):
+        add("occupation", words, "not the recorded occupation: reference its fact's id")
+
+
+def _judge(
+    field: str,
+    mentions: list[tuple[int, str, int]],
+    judged: list[tuple[int, str, int, int]],
+    refs: set[str],
+    facts: Facts,
+    add: Callable[[ViolationKind, str, str], None],
+) -> None:
+    """The verdict words of one sentence, each against the C it is about (``refs``: the
+    facts the sentence cites)."""
+    for at, words, polarity, clause in judged:
+        before = [dim for where, dim, c in mentions if where < at and c == clause]
+        after = [dim for where, dim, c in mentions if where > at and c == clause]
+        dim = before[-1] if before else field if field in _DIMS else after[0] if after else None
+        if dim is None:
+            continue
+        grade = facts.grades[dim]
+        if grade not in _CONTRADICTS[polarity]:
+            continue
+        if polarity > 0:
+            very = "very " * (polarity > 1)
+            detail = f"speaks {very}well of {dim}, which the engine graded {grade}"
+        elif not any(r.startswith(f"{dim}.findings.") and r in facts.concerns for r in refs):
+            detail = (
+                f"speaks ill of {dim}, which the engine graded {grade}; a caveat must cite the "
+                "engine's finding in the same sentence"
+            )
+        else:
+            continue
+        add("verdict", words, detail)
