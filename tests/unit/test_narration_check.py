@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import timeit
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -266,13 +265,6 @@ def test_verdict_only_texts_pass_on_generated_applications() -> None:
             texts: dict[str, str] = {d: f"{{{d}.verdict}}. {{{d}.score}}" for d in FIVE_C}
             texts["analytic"] = "{decision.outcome}. {assessment.grade}"
             assert check(texts, fx) == []
-
-
-def test_the_check_is_fast() -> None:
-    texts = {**FAITHFUL_EN, "capital": FAITHFUL_EN["capital"] + " Collateral is good." * 4}
-    fx = seed("en")
-    per_call = min(timeit.repeat(lambda: check(texts, fx), number=200, repeat=3)) / 200
-    assert per_call < 0.001, f"{per_call * 1000:.3f} ms"
 
 
 def corpus_facts(name: str) -> Facts:

@@ -91,8 +91,8 @@ def test_labels_verdicts_and_sentences_are_in_the_facts_language() -> None:
     assert idn["decision.plafon"].rendered() == "plafon yang direkomendasikan Rp 0"
     assert idn["character.verdict"].text == "Karakter: nilai E, 0 dari 100 — sangat lemah"
     assert en["character.verdict"].text == "Character: grade E, 0 of 100 — very weak"
-    assert en["capital.verdict"].text == "Capital: grade C, 60 of 100 — adequate"
-    assert idn["collateral.verdict"].text == "Agunan: nilai A, 85 dari 100 — sangat kuat"
+    assert en["capital.verdict"].text == "Capital: grade C, 60 of 100 — fair"
+    assert idn["collateral.verdict"].text == "Agunan: nilai A, 85 dari 100 — sangat baik"
     # a sentence renders as its words alone, and its value is its code
     no_room = en["capacity.findings.CAPACITY_NO_ROOM"]
     assert (no_room.unit, no_room.value) == ("sentence", "CAPACITY_NO_ROOM")
@@ -114,12 +114,7 @@ def test_the_seeds_facts_hold_what_the_engine_found() -> None:
     assert fx.grades == {"character": "E", "capacity": "E", "capital": "C", "collateral": "A",
                          "condition": "A"}  # fmt: skip
     # collateral: grade A but an unverified item (medium); condition: only a low finding
-    assert {c.split(".")[0] for c in fx.concerns} == {
-        "character",
-        "capacity",
-        "capital",
-        "collateral",
-    }
+    assert {c.split(".")[0] for c in fx.concerns} == set(FIVE_C)  # condition: a low one
     assert "collateral.findings.COLLATERAL_UNVERIFIED" in fx.concerns
     assert all(c in fx.by_id for c in fx.concerns)
     assert (fx.occupation, fx.name_words) == ("Pedagang", frozenset({"fulan"}))

@@ -23,6 +23,7 @@ from cde.domain.text import Lang
 
 __all__ = [
     "DIMENSION_NAMES",
+    "VERDICT_WORDS",
     "adverse_text",
     "feature_value_text",
     "five_c",
@@ -39,7 +40,8 @@ DIMENSION_NAMES: dict[Dimension, tuple[str, str]] = {
     "collateral": ("Agunan", "Collateral"),
     "condition": ("Kondisi", "Condition"),
 }
-_VERDICT = {
+# The words for a grade, as the memo and the narration's verdicts write them.
+VERDICT_WORDS = {
     "A": ("sangat baik", "very strong"),
     "B": ("baik", "sound"),
     "C": ("cukup", "fair"),
@@ -204,7 +206,7 @@ _CONCERN = Severity.LOW.rank  # from this rank up a finding is a concern
 @lru_cache(maxsize=1024)
 def _lead(dim: Dimension, grade: str, score: int, lang: Lang) -> str:
     """``Karakter lemah (grade D, skor 55/100).``: a C's verdict, grade and score."""
-    verdict = _pick(_VERDICT[grade], lang)
+    verdict = _pick(VERDICT_WORDS[grade], lang)
     if lang == "id":
         return f"{DIMENSION_NAMES[dim][0]} {verdict} (grade {grade}, skor {score}/100)."
     return f"{DIMENSION_NAMES[dim][1]} {verdict} (grade {grade}, score {score}/100)."

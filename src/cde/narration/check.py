@@ -17,7 +17,7 @@ with placeholders for every figure (``{capacity.dsr_pct}``). :func:`check` refus
   negative one (``weak``, ``poor``, ``thin``, ``lemah``, ``buruk``, ``terlalu berat`` …)
   about one graded A or B, and a grave one (``critical``, ``very weak``, ``sangat lemah``,
   ``parah`` …) about one graded A, B or C — a criticism unless the sentence cites one of
-  the C's concerns (a finding of severity medium or worse, by its placeholder): a caveat
+  the C's concerns (a finding of severity low or worse, by its placeholder): a caveat
   the engine found. Negated, a word says the opposite, weakened (``not strong`` is
   negative, ``not excellent`` no verdict at all). A word is
   about the C its clause names last before it, else first after it, else (in a C's own
@@ -129,14 +129,15 @@ _WORDS: dict[str, str] = {
         "affordable kuat baik sehat lancar memadai bagus aman kekuatan stabil mencukupi "
         "longgar wajar terjangkau",
         "superb": "excellent outstanding exceptional perfect spotless impeccable flawless "
-        "fully sepenuhnya sempurna istimewa unggul",
+        "fully exemplary superb sepenuhnya sempurna istimewa unggul teladan",
         "negative": "weak poor bad insufficient inadequate problematic deficient arrears risky "
         "thin fragile strained weakness weaknesses shortfall burdensome overstretched "
         "lemah buruk kurang bermasalah jelek tunggakan berisiko tipis kelemahan terkuras "
-        "memberatkan",
+        "memberatkan concern concerning worrying mengkhawatirkan kekhawatiran",
         "dire": "critical severe terrible dire alarming parah kritis",
         "conditional": "bersyarat conditionally conditional",
-        "unconditional": "unconditionally unconditional unchanged",
+        "unconditional": "unconditionally unconditional",
+        "as_requested": "unchanged",
         "approve": "approve approved approves approving eligible disburse disbursed "
         "disbursement disetujui menyetujui layak dicairkan dibiayai pencairan dicairkannya",
         "decline": "decline declined declines declining reject rejected rejects rejecting "
@@ -159,7 +160,15 @@ _PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "without": ((("conditions",), "unconditional"), (("any", "conditions"), "unconditional")),
     "tanpa": ((("syarat",), "unconditional"), (("perubahan",), "as_requested")),
     "as": ((("requested",), "as_requested"), (("applied", "for"), "as_requested")),
-    "sesuai": ((("permohonan",), "as_requested"), (("pengajuan",), "as_requested")),
+    "sesuai": (
+        (("permohonan",), "as_requested"),
+        (("pengajuan",), "as_requested"),
+        (("dengan", "permohonan"), "as_requested"),
+        (("dengan", "yang", "diajukan"), "as_requested"),
+        (("yang", "diajukan"), "as_requested"),
+    ),
+    "seperti": ((("yang", "diajukan"), "as_requested"), (("diajukan",), "as_requested")),
+    "requested": ((("terms",), "as_requested"),),
     "terlalu": ((("berat",), "negative"),),
     "kemampuan": ((("bayar",), "capacity"), (("membayar",), "capacity")),
     "ability": ((("to", "pay"), "capacity"), (("to", "repay"), "capacity")),
@@ -184,7 +193,10 @@ def _set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_VERY = _set("very highly extremely exceptionally sangat amat sungguh sangatlah")
+_VERY = _set(
+    "very highly extremely exceptionally critically seriously severely sangat amat sungguh "
+    "sangatlah"
+)
 # how strongly a verdict word speaks well (+) or ill (-) of a C, by its kind; negated, it
 # says the opposite, weakened ("not excellent" is no verdict, "not strong" a poor one)
 _POLARITY = {"superb": 2, "positive": 1, "negative": -1, "dire": -2}

@@ -27,7 +27,13 @@ from cde.domain.catalogue import CONDITION_TEXT, MESSAGES, QUALITY_MESSAGES, ren
 from cde.domain.decision import Outcome
 from cde.domain.evaluation import Evaluation
 from cde.domain.findings import FIVE_C, Severity
-from cde.domain.narrative import DIMENSION_NAMES, adverse_text, points_text, points_value
+from cde.domain.narrative import (
+    DIMENSION_NAMES,
+    VERDICT_WORDS,
+    adverse_text,
+    points_text,
+    points_value,
+)
 from cde.domain.text import Lang, Text
 
 __all__ = [
@@ -70,7 +76,7 @@ class Facts:
     lang: Lang
     by_id: dict[str, Fact]
     grades: dict[str, str]  # "character" … "condition" -> "A" … "E"
-    concerns: frozenset[str]  # the ids of the findings of severity medium or worse
+    concerns: frozenset[str]  # the ids of the findings of severity low or worse
     outcome: Outcome
     occupation: str | None
     name_words: frozenset[str]  # the member's name's words, lower-case: never sent
@@ -188,13 +194,6 @@ _CODES: dict[str, tuple[str, str]] = {
     "produktif": ("produktif", "productive"),
     "lainnya": ("lainnya", "other"),
 }
-_GRADE_WORDS = {
-    "A": ("sangat kuat", "very strong"),
-    "B": ("kuat", "strong"),
-    "C": ("cukup", "adequate"),
-    "D": ("lemah", "weak"),
-    "E": ("sangat lemah", "very weak"),
-}
 # Parameters that identify the member: never sent to a model.
 WITHHELD_PARAMS = frozenset({"birth_date", "digits"})
 _WITHHELD = Text("[dirahasiakan]", "[withheld]")
@@ -203,7 +202,7 @@ OUTCOME_TEXT: dict[Outcome, tuple[str, str]] = {
     Outcome.APPROVE_WITH_CONDITIONS: ("disetujui dengan syarat", "approve with conditions"),
     Outcome.DECLINE: ("ditolak", "decline"),
 }
-_CONCERN = Severity.MEDIUM.rank
+_CONCERN = Severity.LOW.rank  # as the memo counts them (domain/narrative.py)
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -364,9 +363,9 @@ def facts_of(ev: Evaluation, lang: Lang) -> Facts:
         name = DIMENSION_NAMES[dim][0 if idn else 1]
         grade, score = ev.grades[dim], ev.scores[dim]
         verdict = (
-            f"{name}: nilai {grade}, {score} dari 100 — {_GRADE_WORDS[grade][0]}"
+            f"{name}: nilai {grade}, {score} dari 100 — {VERDICT_WORDS[grade][0]}"
             if idn
-            else f"{name}: grade {grade}, {score} of 100 — {_GRADE_WORDS[grade][1]}"
+            else f"{name}: grade {grade}, {score} of 100 — {VERDICT_WORDS[grade][1]}"
         )
         b.sentence(f"{dim}.verdict", grade, verdict, ("penilaian", "verdict"))
         b.add(f"{dim}.score", score, "score", (f"skor {name}", f"{name} score"))
