@@ -10,7 +10,10 @@
    the check was tuned, by someone who never read it), ``reference.json`` (the faithful
    corpus rebuilt as reference texts) and ``kept.json`` (every unfaithful case of the
    earlier guard's corpus, free prose in the version-1 schema: the check reads it as it
-   reads any answer, so a typed figure is refused whatever its value). A measurement:
+   reads any answer, so a typed figure is refused whatever its value) and
+   ``blind2/blind2.json`` (the second blind set, written after the check was tuned on the
+   first, about six new applications; its ``fact_claim`` cases are figure-free claims
+   about one fact, which the check does not read). A measurement:
    the exit status is 0 whatever the figures, 2 when a file cannot be loaded.
 2. Cost per narrative against the engine's, in the same run: the engine alone
    (``result_object(assess(parse_application(raw), policy, day), "id")``) and the check of
@@ -100,7 +103,8 @@ def accuracy(name: str, quick: bool) -> tuple[int, int]:
         else:
             wrong.append((case, found))
     total_f = sum(faithful.values())
-    print(f"== {name}: tests/narration_corpus/{name}.json, {len(cases)} cases ==")
+    where = "blind2/blind2" if name == "blind2" else name
+    print(f"== {name}: tests/narration_corpus/{where}.json, {len(cases)} cases ==")
     if total_f:
         by_lang = ", ".join(f"{lang} {pct(served[lang], faithful[lang])}" for lang in faithful)
         print(f"  faithful served: {pct(sum(served.values()), total_f)} ({by_lang})")

@@ -12,11 +12,15 @@ Files, same format:
   ``plafon``, ``tenure``, ``age``, ``occupation``, ``gender``, ``name``; the note starts
   with the file it came from). They are what a model writes when it ignores the
   instructions, so the check must refuse them all.
+- ``blind2/blind2.json``: the second blind set, written after the check was tuned on the
+  first, about six new applications (``blind2/applications/``); ids
+  ``b2-<application>-<f|u>-<nn>``; its kinds add ``fact_claim`` (a figure-free claim about
+  one fact, which the check does not read).
 
 A case names its application: ``"seed"`` is ``examples/seed_request.json``, any other name
-``applications/<name>.json`` here. The as-of date is 2026-11-23 and the policy
-the default one. ``load(name)`` loads and validates a file (``"blind"`` or ``"reference"``,
-with or without ``.json``) and returns its cases as plain dicts::
+``applications/<name>.json`` here (or ``blind2/applications/``). The as-of date is
+2026-11-23 and the policy the default one. ``load(name)`` loads and validates a file (one
+of :data:`FILES`, with or without ``.json``) and returns its cases as plain dicts::
 
     from narration_corpus.cases import load
     cases = load("blind")
@@ -37,7 +41,7 @@ APPLICATIONS = HERE / "applications"
 SEED = ROOT / "examples" / "seed_request.json"
 AS_OF = date(2026, 11, 23)
 
-FILES = ("blind", "reference", "kept")
+FILES = ("blind", "reference", "kept", "blind2")
 KINDS = (
     "figure",
     "verdict",
@@ -48,6 +52,8 @@ KINDS = (
     "name",
     "occupation",
 )
+# the second blind set also holds figure-free claims about one fact
+BLIND2_KINDS = (*KINDS, "fact_claim")
 KEPT_KINDS = ("number", "outcome", "plafon", "tenure", "age", "occupation", "gender", "name")
 DIMENSIONS = ("character", "capacity", "capital", "collateral", "condition")
 TEXT_KEYS = (*DIMENSIONS, "analytic")
@@ -61,8 +67,11 @@ class CorpusError(ValueError):
 
 
 def application_path(name: str) -> Path:
-    """The JSON file of a case's application."""
-    return SEED if name == "seed" else APPLICATIONS / f"{name}.json"
+    """The JSON file of a case's application (the second blind set's are in ``blind2/``)."""
+    if name == "seed":
+        return SEED
+    path = APPLICATIONS / f"{name}.json"
+    return path if path.is_file() else HERE / "blind2" / "applications" / f"{name}.json"
 
 
 def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
@@ -88,7 +97,8 @@ def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
         kind = case["kind"]
         if case["faithful"] != (kind is None):
             raise CorpusError(f"{cid}: faithful if and only if kind is null")
-        if kind is not None and kind not in (KEPT_KINDS if prefix == "" else KINDS):
+        allowed = {"": KEPT_KINDS, "b2-": BLIND2_KINDS}.get(prefix, KINDS)
+        if kind is not None and kind not in allowed:
             raise CorpusError(f"{cid}: unknown kind {kind!r}")
         texts = case["texts"]
         if not isinstance(texts, dict) or not texts or not set(texts) <= set(TEXT_KEYS):
@@ -97,10 +107,10 @@ def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
             raise CorpusError(f"{cid}: empty text")
         if not isinstance(case["note"], str) or not case["note"]:
             raise CorpusError(f"{cid}: a note is required")
-        if prefix == "b-":
+        if prefix in ("b-", "b2-"):
             tag = "f" if case["faithful"] else "u"
-            if not re.fullmatch(rf"b-{re.escape(case['application'])}-{tag}-\d\d", cid):
-                raise CorpusError(f"{cid}: id must be b-<application>-{tag}-<nn>")
+            if not re.fullmatch(rf"{prefix}{re.escape(case['application'])}-{tag}-\d\d", cid):
+                raise CorpusError(f"{cid}: id must be {prefix}<application>-{tag}-<nn>")
     return cases
 
 
@@ -109,8 +119,9 @@ def _load(name: str) -> tuple[dict[str, Any], ...]:
     stem = name.removesuffix(".json")
     if stem not in FILES:
         raise CorpusError(f"unknown corpus file {name!r}; one of {FILES}")
-    cases = json.loads((HERE / f"{stem}.json").read_text(encoding="utf-8"))
-    prefix = {"blind": "b-", "reference": "r-", "kept": ""}[stem]
+    path = HERE / "blind2" / "blind2.json" if stem == "blind2" else HERE / f"{stem}.json"
+    cases = json.loads(path.read_text(encoding="utf-8"))
+    prefix = {"blind": "b-", "reference": "r-", "kept": "", "blind2": "b2-"}[stem]
     checked = _check(cases, prefix)
     if stem == "reference" and not all(c["faithful"] for c in checked):
         raise CorpusError("reference cases are all faithful")
@@ -120,8 +131,8 @@ def _load(name: str) -> tuple[dict[str, Any], ...]:
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    """The validated cases of ``blind``, ``reference`` or ``kept`` (fresh copies, safe to
-    mutate)."""
+    """The validated cases of ``blind``, ``reference``, ``kept`` or ``blind2`` (fresh copies,
+    safe to mutate)."""
     return json.loads(json.dumps(list(_load(name))))
 
 

@@ -35,6 +35,15 @@ MISSED = {
     "b-gen039_no_gender_no_age-u-04": f"{_FACT_CLAIM}: 'KYC belum dilakukan' (KYC done)",
     "b-gen039_no_gender_no_age-u-05": f"{_FACT_CLAIM}: 'DSR exceeds the policy limit' "
     "(DSR healthy)",
+    # the second blind set names these as their own kind, fact_claim
+    "b2-kolek-u-06": f"{_FACT_CLAIM}: savings growing (BALANCE_GROWTH_NEGATIVE)",
+    "b2-noroom-u-07": f"{_FACT_CLAIM}: KYC done (KYC_NOT_DONE)",
+    "b2-noroom-u-08": f"{_FACT_CLAIM}: plafon within the income limit (PLAFON_TO_INCOME_HIGH)",
+    "b2-cut-u-08": f"{_FACT_CLAIM}: the deposit verified (COLLATERAL_UNVERIFIED)",
+    "b2-cut-u-09": f"{_FACT_CLAIM}: a borrowing history (LOANS_NONE)",
+    "b2-tenor-u-06": f"{_FACT_CLAIM}: deposits outnumber withdrawals (the reverse)",
+    "b2-clean-u-06": f"{_FACT_CLAIM}: no prior borrowing (LOANS_HISTORY)",
+    "b2-arrears-u-05": f"{_FACT_CLAIM}: no arrears (KOLEK_SPECIAL_MENTION)",
 }
 
 
@@ -72,5 +81,5 @@ def test_the_check_classifies_the_case(case: dict[str, Any]) -> None:
         assert found == [], [v.as_dict() for v in found]
     else:
         assert found, case["note"]
-        if case["id"].startswith("b-"):  # the blind set's kinds are the check's own
+        if case["id"].startswith(("b-", "b2-")):  # the blind sets' kinds are the check's own
             assert case["kind"] in {v.kind for v in found}, [v.as_dict() for v in found]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from narration_corpus.cases import DIMENSIONS, KINDS, TEXT_KEYS, load, references
+from narration_corpus.cases import BLIND2_KINDS, DIMENSIONS, KINDS, TEXT_KEYS, load, references
 
 
 def test_blind_corpus_is_well_formed() -> None:
@@ -38,3 +38,16 @@ def test_faithful_five_c_texts_carry_their_verdict() -> None:
                 assert references(text), case["id"]
                 if key in DIMENSIONS:
                     assert f"{key}.verdict" in references(text), (case["id"], key)
+
+
+def test_second_blind_set_is_well_formed() -> None:
+    cases = load("blind2")
+    assert len(cases) >= 100
+    kinds = Counter(c["kind"] for c in cases)
+    assert kinds[None] >= 40
+    assert set(kinds) - {None} == set(BLIND2_KINDS)
+    assert len({c["application"] for c in cases}) == 6
+    for case in cases:
+        for key, text in case["texts"].items():
+            if case["faithful"] and key in DIMENSIONS:
+                assert f"{key}.verdict" in references(text), (case["id"], key)
