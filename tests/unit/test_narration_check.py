@@ -293,3 +293,12 @@ def test_conditions_and_requested_terms_follow_the_engine() -> None:
     assert found("Approved as requested, without conditions.", outright) == []
     assert found("Disetujui dengan syarat.", outright) == [("outcome", "dengan syarat")]
     assert found("The loan is not approved as requested.", seed()) == []  # declined
+
+
+def test_the_shipped_instruction_files_example_passes_on_the_seed() -> None:
+    """The worked example a model is shown must itself be a faithful answer."""
+    path = Path(__file__).parents[2] / "src" / "cde" / "instructions" / "default.json"
+    example = json.loads(path.read_text(encoding="utf-8"))["example"]
+    texts = {**example["5c"], "analytic": example["analytic"]}
+    assert set(texts) == {*FIVE_C, "analytic"}
+    assert check(texts, seed("id")) == []
