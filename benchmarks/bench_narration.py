@@ -103,7 +103,7 @@ def accuracy(name: str, quick: bool) -> tuple[int, int]:
         else:
             wrong.append((case, found))
     total_f = sum(faithful.values())
-    where = "blind2/blind2" if name == "blind2" else name
+    where = f"{name}/{name}" if name in corpus.LATER else name
     print(f"== {name}: tests/narration_corpus/{where}.json, {len(cases)} cases ==")
     if total_f:
         by_lang = ", ".join(f"{lang} {pct(served[lang], faithful[lang])}" for lang in faithful)

@@ -16,11 +16,14 @@ Files, same format:
   first, about six new applications (``blind2/applications/``); ids
   ``b2-<application>-<f|u>-<nn>``; its kinds add ``fact_claim`` (a figure-free claim about
   one fact, which the check does not read).
+- ``blind3/blind3.json``: the third blind set, written after the check was tuned on the
+  second, about five more applications (``blind3/applications/``); ids ``b3-…``.
 
 A case names its application: ``"seed"`` is ``examples/seed_request.json``, any other name
-``applications/<name>.json`` here (or ``blind2/applications/``). The as-of date is
-2026-11-23 and the policy the default one. ``load(name)`` loads and validates a file (one
-of :data:`FILES`, with or without ``.json``) and returns its cases as plain dicts::
+``applications/<name>.json`` here (or ``blind2/applications/``, ``blind3/applications/``).
+The as-of date is 2026-11-23 and the policy the default one. ``load(name)`` loads and
+validates a file (one of :data:`FILES`, with or without ``.json``) and returns its cases
+as plain dicts::
 
     from narration_corpus.cases import load
     cases = load("blind")
@@ -41,7 +44,8 @@ APPLICATIONS = HERE / "applications"
 SEED = ROOT / "examples" / "seed_request.json"
 AS_OF = date(2026, 11, 23)
 
-FILES = ("blind", "reference", "kept", "blind2")
+FILES = ("blind", "reference", "kept", "blind2", "blind3")
+LATER = ("blind2", "blind3")  # the later blind sets, each in its own directory
 KINDS = (
     "figure",
     "verdict",
@@ -70,8 +74,10 @@ def application_path(name: str) -> Path:
     """The JSON file of a case's application (the second blind set's are in ``blind2/``)."""
     if name == "seed":
         return SEED
-    path = APPLICATIONS / f"{name}.json"
-    return path if path.is_file() else HERE / "blind2" / "applications" / f"{name}.json"
+    for where in (APPLICATIONS, *(HERE / later / "applications" for later in LATER)):
+        if (where / f"{name}.json").is_file():
+            return where / f"{name}.json"
+    return APPLICATIONS / f"{name}.json"
 
 
 def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
@@ -97,7 +103,7 @@ def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
         kind = case["kind"]
         if case["faithful"] != (kind is None):
             raise CorpusError(f"{cid}: faithful if and only if kind is null")
-        allowed = {"": KEPT_KINDS, "b2-": BLIND2_KINDS}.get(prefix, KINDS)
+        allowed = {"": KEPT_KINDS, "b2-": BLIND2_KINDS, "b3-": BLIND2_KINDS}.get(prefix, KINDS)
         if kind is not None and kind not in allowed:
             raise CorpusError(f"{cid}: unknown kind {kind!r}")
         texts = case["texts"]
@@ -107,7 +113,7 @@ def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
             raise CorpusError(f"{cid}: empty text")
         if not isinstance(case["note"], str) or not case["note"]:
             raise CorpusError(f"{cid}: a note is required")
-        if prefix in ("b-", "b2-"):
+        if prefix in ("b-", "b2-", "b3-"):
             tag = "f" if case["faithful"] else "u"
             if not re.fullmatch(rf"{prefix}{re.escape(case['application'])}-{tag}-\d\d", cid):
                 raise CorpusError(f"{cid}: id must be {prefix}<application>-{tag}-<nn>")
@@ -119,9 +125,9 @@ def _load(name: str) -> tuple[dict[str, Any], ...]:
     stem = name.removesuffix(".json")
     if stem not in FILES:
         raise CorpusError(f"unknown corpus file {name!r}; one of {FILES}")
-    path = HERE / "blind2" / "blind2.json" if stem == "blind2" else HERE / f"{stem}.json"
+    path = HERE / stem / f"{stem}.json" if stem in LATER else HERE / f"{stem}.json"
     cases = json.loads(path.read_text(encoding="utf-8"))
-    prefix = {"blind": "b-", "reference": "r-", "kept": "", "blind2": "b2-"}[stem]
+    prefix = {"blind": "b-", "reference": "r-", "kept": "", "blind2": "b2-", "blind3": "b3-"}[stem]
     checked = _check(cases, prefix)
     if stem == "reference" and not all(c["faithful"] for c in checked):
         raise CorpusError("reference cases are all faithful")

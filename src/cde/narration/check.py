@@ -17,7 +17,7 @@ with placeholders for every figure (``{capacity.dsr_pct}``). :func:`check` refus
   negative one (``weak``, ``poor``, ``thin``, ``lemah``, ``buruk``, ``terlalu berat`` …)
   about one graded A or B, and a grave one (``critical``, ``very weak``, ``sangat lemah``,
   ``parah`` …) about one graded A, B or C — a criticism unless the sentence cites one of
-  the C's concerns (a finding of severity low or worse, by its placeholder): a caveat
+  the C's concerns (a finding that is not a positive one, by its placeholder): a caveat
   the engine found. Negated, a word says the opposite, weakened (``not strong`` is
   negative, ``not excellent`` no verdict at all). A word is
   about the C its clause names last before it, else first after it, else (in a C's own
@@ -31,13 +31,15 @@ with placeholders for every figure (``{capacity.dsr_pct}``). :func:`check` refus
 * ``gender``: any gendered word (``he``, ``her``, ``Mr``, ``Bapak``, ``Ibu``, ``pria`` …):
   the model is never told the gender, so it can only have guessed it.
 * ``name``: an honorific before a capitalised word (``Ibu Sari``), or a word of the name.
-* ``occupation``: an occupation word (``petani``, ``teacher`` …) not of the recorded one.
+* ``occupation``: any occupation word (``petani``, ``teacher`` …): the occupation comes by
+  reference only.
 
-A negation at most two words before a verdict, approving or declining word
-(``not``, ``no``, ``never``, ``cannot``, ``without``, ``tidak``, ``tak``, ``bukan``,
-``belum``, ``tanpa``, ``kurang``, ``n't``) turns it into its opposite: ``not strong`` is
-negative, ``tidak layak`` declining. Words match on word boundaries, in any case (but
-the word after an honorific must be capitalised).
+A negation (``not``, ``no``, ``never``, ``cannot``, ``without``, ``tidak``, ``tak``,
+``bukan``, ``belum``, ``tanpa``, ``kurang``, ``n't``) just before a verdict, approving or
+declining word, or before words that only carry it (``not very``, ``tidak dapat``), turns
+it into its opposite: ``not strong`` is negative, ``tidak layak`` declining; it does not
+reach across a verb (``does not lift a weak``). Words match on word boundaries, in any
+case (the word after an honorific must be capitalised); a C's name also with ``-nya``.
 
 Deliberately not caught: a figure's value (the check only sees that one was typed; the
 facts' texts are the engine's), ordinals (``first``, ``kedua``), vague quantities
@@ -84,7 +86,7 @@ class Violation:
 
 # Occupations, each with the words that mean it in either language.
 _JOBS: tuple[tuple[str, ...], ...] = (
-    ("guru", "pengajar", "teacher"),
+    ("guru", "pengajar", "teacher", "schoolteacher"),
     ("petani", "pekebun", "farmer"),
     ("nelayan", "fisher", "fisherman", "fishermen"),
     ("pedagang", "penjual", "trader", "merchant", "seller", "vendor", "shopkeeper"),
@@ -112,7 +114,7 @@ _WORDS: dict[str, str] = {
     for kind, words in {
         "character": "character karakter watak",
         "capacity": "capacity kapasitas",
-        "capital": "capital modal",
+        "capital": "capital modal permodalan",
         "collateral": "collateral agunan jaminan",
         "condition": "condition kondisi",
         "number": f"satu {_DIGITS} {_SCALES} setengah separuh sepertiga seperempat seperlima "
@@ -157,7 +159,15 @@ _PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "too": ((("heavy",), "negative"),),
     "with": ((("conditions",), "conditional"), (("no", "conditions"), "unconditional")),
     "dengan": ((("syarat",), "conditional"),),
-    "without": ((("conditions",), "unconditional"), (("any", "conditions"), "unconditional")),
+    "without": (
+        (("conditions",), "unconditional"),
+        (("any", "conditions"), "unconditional"),
+        (("further", "conditions"), "unconditional"),
+        (("any", "further", "conditions"), "unconditional"),
+    ),
+    "full": ((("amount",), "as_requested"),),
+    "go": ((("ahead",), "approve"),),
+    "layak": ((("dipercaya",), "positive"),),  # trustworthy, not an approval
     "tanpa": ((("syarat",), "unconditional"), (("perubahan",), "as_requested")),
     "as": ((("requested",), "as_requested"), (("applied", "for"), "as_requested")),
     "sesuai": (
@@ -203,6 +213,14 @@ _POLARITY = {"superb": 2, "positive": 1, "negative": -1, "dire": -2}
 _NEGATED = {2: 0, 1: -1, -1: 1, -2: 0}
 # the grades each polarity contradicts
 _CONTRADICTS = {2: "CDE", 1: "DE", -1: "AB", -2: "ABC"}
+# words a negation reaches across to the word it negates
+_CARRIERS = _set(
+    "very so too that particularly especially entirely a an the be is are was were yet "
+    "can could will would should be been being able to terlalu begitu cukup sangat yang "
+    "lagi dapat bisa boleh akan perlu harus layak untuk ada any"
+)
+# words whose -nya form is another word (a figure word: "satunya", "duanya" …)
+_NOT_SUFFIXED = frozenset({"number", "male", "female", "fine"})
 _NEGATIONS = _set("not no never cannot without tidak tak bukan belum tanpa kurang")
 _HONORIFICS = _set("bapak pak ibu bu sdr sdri saudara saudari tuan nyonya nona mr mrs ms sir")
 # words (with their hyphens and apostrophes), figures in digits, and sentence ends
@@ -240,6 +258,9 @@ def _kind(lows: list[str], i: int) -> tuple[str, int]:
         if tuple(lows[i + 1 : i + 1 + len(rest)]) == rest:
             return kind, 1 + len(rest)
     kind = _WORDS.get(word, "")
+    if not kind and word.endswith("nya") and len(word) > 5:  # agunannya: its collateral
+        kind = _WORDS.get(word[:-3], "")
+        kind = "" if kind in _NOT_SUFFIXED else kind
     if not kind and word[0].isdigit():
         kind = "digits"
     elif not kind and "-" in word and any(_WORDS.get(p) == "number" for p in word.split("-")):
@@ -274,10 +295,14 @@ def _check_one(field: str, raw: str, facts: Facts, out: list[Violation]) -> None
         kind, size = _kind(lows, i)
         own = words = text[spans[i][0] : spans[i + size - 1][1]]
         # a negation up to two words before, in the same sentence ("not strong", "n't")
+        # a negation just before, or before words that only carry it ("not very strong",
+        # "is not a weak", "tidak terlalu kuat"); not across a verb ("does not lift a weak")
         negated = False
-        for j in range(max(start, i - 3), i):
+        for j in range(i - 1, max(start, i - 4) - 1, -1):
             if lows[j] in _NEGATIONS or lows[j].endswith(("n't", "n’t")):
                 words, negated = text[spans[j][0] : spans[i + size - 1][1]], True
+                break
+            if lows[j] not in _CARRIERS:
                 break
         if lows[i] == _REF:
             refs.add(cited.pop(0))
@@ -358,10 +383,12 @@ def _terms(
 def _occupation(
     job: str, facts: Facts, words: str, add: Callable[[ViolationKind, str, str], None]
 ) -> None:
+    """Any occupation in the model's own words: the occupation comes by reference only
+    (``{applicant.occupation}``), so that it is always the recorded one, as recorded."""
     occupation = f" {' '.join((facts.occupation or '').lower().split())} "
     group = _JOB_OF.get(job) or _JOB_OF.get(job.removesuffix("s"), ())
-    if not any(f" {name} " in occupation for name in group):
-        add("occupation", words, "not the recorded occupation: reference its fact's id")
+    same = any(f" {name} " in occupation for name in group)
+    add("occupation", words, "an occupation in words" + (": not the recorded one" * (not same)))
 
 
 def _judge(
@@ -386,10 +413,11 @@ def _judge(
         if polarity > 0:
             very = "very " * (polarity > 1)
             detail = f"speaks {very}well of {dim}, which the engine graded {grade}"
-        elif not any(r.startswith(f"{dim}.findings.") and r in facts.concerns for r in refs):
-            detail = (
-                f"speaks ill of {dim}, which the engine graded {grade}; a caveat must cite the "
-                "engine's finding in the same sentence"
+        elif polarity < -1 or not any(
+            r.startswith(f"{dim}.findings.") and r in facts.concerns for r in refs
+        ):
+            detail = f"speaks ill of {dim}, which the engine graded {grade}" + (
+                "; a caveat must cite the engine's finding in the same sentence" * (polarity > -2)
             )
         else:
             continue

@@ -76,7 +76,7 @@ class Facts:
     lang: Lang
     by_id: dict[str, Fact]
     grades: dict[str, str]  # "character" … "condition" -> "A" … "E"
-    concerns: frozenset[str]  # the ids of the findings of severity low or worse
+    concerns: frozenset[str]  # the ids of the findings that are not positive (info or worse)
     outcome: Outcome
     occupation: str | None
     name_words: frozenset[str]  # the member's name's words, lower-case: never sent
@@ -202,7 +202,7 @@ OUTCOME_TEXT: dict[Outcome, tuple[str, str]] = {
     Outcome.APPROVE_WITH_CONDITIONS: ("disetujui dengan syarat", "approve with conditions"),
     Outcome.DECLINE: ("ditolak", "decline"),
 }
-_CONCERN = Severity.LOW.rank  # as the memo counts them (domain/narrative.py)
+_CONCERN = Severity.INFO.rank  # every finding that is not in the member's favour
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -306,35 +306,26 @@ def facts_of(ev: Evaluation, lang: Lang) -> Facts:
     b.add("request.tenure_months", f.tenure, "months", ("tenor yang diajukan", "requested term"))
     b.add("request.interest_pct", f.rate_pct, "percent", ("suku bunga", "interest rate"))
     b.add("request.interest_method", f.method.value, "text", ("metode bunga", "interest method"))
-    b.add(
-        "request.installment",
-        f.requested_instalment,
-        "rupiah",
-        ("angsuran yang diajukan", "requested instalment"),
-    )
+    requested = ("angsuran yang diajukan", "requested instalment")
+    b.add("request.installment", f.requested_instalment, "rupiah", requested)
     b.add("request.purpose", f.purpose, "text", ("tujuan pinjaman", "purpose"))
     words = OUTCOME_TEXT[d.outcome][0 if idn else 1]
     b.by_id["decision.outcome"] = Fact(
         "decision.outcome", d.outcome.value, "outcome", "keputusan" if idn else "decision", words
     )
-    b.add(
-        "decision.plafon",
-        d.plafon,
-        "rupiah",
-        ("plafon yang direkomendasikan", "recommended amount"),
+    recommended: tuple[tuple[str, int, Unit, str, str], ...] = (
+        ("plafon", d.plafon, "rupiah", "plafon yang direkomendasikan", "recommended amount"),
+        ("tenure_months", d.tenure, "months", "tenor yang direkomendasikan", "recommended term"),
+        (
+            "installment",
+            d.installment,
+            "rupiah",
+            "angsuran yang direkomendasikan",
+            "recommended instalment",
+        ),
     )
-    b.add(
-        "decision.tenure_months",
-        d.tenure,
-        "months",
-        ("tenor yang direkomendasikan", "recommended term"),
-    )
-    b.add(
-        "decision.installment",
-        d.installment,
-        "rupiah",
-        ("angsuran yang direkomendasikan", "recommended instalment"),
-    )
+    for fid, value, unit, label_id, label_en in recommended:
+        b.add(f"decision.{fid}", value, unit, (label_id, label_en))
     for n, c in enumerate(d.conditions, 1):
         words = _say(CONDITION_TEXT[c.code], c.params, lang)
         b.sentence(f"decision.conditions.{n}", c.code, words, ("syarat", "condition"))
