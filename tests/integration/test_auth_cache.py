@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from cde.service.tenants import AUTH_CACHE_SECONDS
 from clocks import TestClock
+from conftest import KOCEK_HEADERS
 
 ROUTE = "/kocek/cde/credit-recommendation"
 UNAUTHENTICATED = {"code": 401, "message": "Unauthenticated", "status": False}
@@ -22,14 +23,7 @@ SERVICE_OFF = {"error": SERVICE_OFF_TEXT, "message": SERVICE_OFF_TEXT, "status":
 
 
 def _headers(token: str) -> dict[str, str]:
-    return {
-        "Authorization": f"Bearer {token}",
-        "User-ID": "123",
-        "User-Name": "Samehada",
-        "User-Role": "Eksekutif",
-        "IP": "127.0.0.1",
-        "Content-Type": "application/json",
-    }
+    return {**KOCEK_HEADERS, "Authorization": f"Bearer {token}"}
 
 
 def _post(client: Any, token: str, body: bytes) -> Any:

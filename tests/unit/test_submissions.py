@@ -55,16 +55,7 @@ class World:
     def submit(
         self, body: bytes = SEED, key: str | None = None, tenant: str = DEFAULT_TENANT_ID
     ) -> Submitted:
-        return self.container.submissions.submit(
-            Submission(
-                body=body,
-                caller=CALLER,
-                lang="id",
-                tenant_id=tenant,
-                request_id="req-1",
-                idempotency_key=key,
-            )
-        )
+        return self.container.submissions.submit(_submission(tenant, key, body))
 
 
 @pytest.fixture
@@ -214,9 +205,11 @@ def _audit_template() -> AuditEntry:
     )
 
 
-def _submission(tenant: str = DEFAULT_TENANT_ID, key: str | None = None) -> Submission:
+def _submission(
+    tenant: str = DEFAULT_TENANT_ID, key: str | None = None, body: bytes = SEED
+) -> Submission:
     return Submission(
-        body=SEED,
+        body=body,
         caller=CALLER,
         lang="id",
         tenant_id=tenant,

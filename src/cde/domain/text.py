@@ -99,12 +99,9 @@ def number(value: int | float | Decimal, lang: Lang, decimals: int = 0) -> str:
 def rupiah(value: int | float | Decimal, lang: Lang) -> str:
     """Whole rupiah with the currency sign: ``Rp 10.000.000``; negatives as ``-Rp 5.000``."""
     amount = value if type(value) is int else _whole(value)
-    group = _GROUP[lang]
     if amount < 0:
-        digits = f"{-amount:,}"
-        return "-Rp " + (digits if group == "," else digits.replace(",", group))
-    digits = f"{amount:,}"
-    return "Rp " + (digits if group == "," else digits.replace(",", group))
+        return "-Rp " + _grouped(-amount, lang)
+    return "Rp " + _grouped(amount, lang)
 
 
 def scaled_half_up(value: float, places: int) -> int | None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Annotated, Any, Literal, Protocol
 
 import orjson
@@ -283,13 +282,6 @@ def _feedback(problems: list[Violation] | str) -> str:
     )
 
 
-def _json(value: object) -> object:
-    """What orjson cannot write itself: a Decimal, as its exact digits."""
-    if isinstance(value, Decimal):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 def _parse(content: str) -> NarrativeOutput | str:
     """The model's answer, or what is wrong with it."""
     body = content.strip()
@@ -340,7 +332,7 @@ class LlmNarrator:
         facts = facts_of(ev, lang)
         messages = [
             {"role": "system", "content": _system_prompt(chosen, lang)},
-            {"role": "user", "content": orjson.dumps(facts.for_model(), default=_json).decode()},
+            {"role": "user", "content": orjson.dumps(facts.for_model()).decode()},
         ]
         reason: FallbackReason = "guard"
         for _attempt in (1, 2):
