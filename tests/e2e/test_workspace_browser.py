@@ -29,6 +29,7 @@ import orjson
 import pytest
 from pypdf import PdfReader
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service as DriverService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -104,7 +105,12 @@ def new_browser(chromium: str, downloads: Path) -> Iterator[Callable[[], webdriv
 
 
 def wait_for(driver: webdriver.Chrome, what: Callable[[webdriver.Chrome], Any]) -> Any:
-    return WebDriverWait(driver, WAIT, poll_frequency=0.1).until(what)
+    """Poll ``what`` until it is true; an element that went stale under it (the page was
+    replaced between finding it and reading it: a navigation in progress) is polled again."""
+    wait = WebDriverWait(
+        driver, WAIT, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    )
+    return wait.until(what)
 
 
 def by_testid(driver: webdriver.Chrome | WebElement, testid: str) -> WebElement:
