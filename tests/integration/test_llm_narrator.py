@@ -649,7 +649,7 @@ def states_the_pd(pd_text: str) -> Callable[[Request], Reply]:
     def reply(request: Request) -> Reply:
         answer = orjson.loads(str(faithful(request).content))
         answer["analytic"] += (
-            f"\n\n#### Scorecard\n\nProbabilitas gagal bayar: {pd_text}; "
+            f"\n\n#### Scorecard\n\nMenurut scorecard: {pd_text}; "
             "{scorecard.risk_band}, {scorecard.points}."
         )
         return Reply.json(answer)
@@ -674,7 +674,7 @@ def test_the_model_is_told_the_scorecard_and_may_state_its_pd(
     card = data["assessment"]["scorecard"]
     sent = fact(chat.requests[0], "scorecard.pd")
     assert float(sent["value"]) == pytest.approx(float(card["pd"]))
-    assert f"Probabilitas gagal bayar: {rendered(sent)};" in data["analytic"]
+    assert f"Menurut scorecard: {rendered(sent)};" in data["analytic"]
 
 
 def test_a_pd_the_scorecard_did_not_give_is_refused(

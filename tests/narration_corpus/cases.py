@@ -18,9 +18,12 @@ Files, same format:
   one fact, which the check does not read).
 - ``blind3/blind3.json``: the third blind set, written after the check was tuned on the
   second, about five more applications (``blind3/applications/``); ids ``b3-…``.
+- ``blind4/blind4.json``: the fourth, written to the second contract (plain words only,
+  the rules of the system prompt since decision 38) after the check had its vocabulary,
+  about five more applications (``blind4/applications/``); ids ``b4-…``.
 
 A case names its application: ``"seed"`` is ``examples/seed_request.json``, any other name
-``applications/<name>.json`` here (or ``blind2/applications/``, ``blind3/applications/``).
+``applications/<name>.json`` here (or ``blind<n>/applications/``).
 The as-of date is 2026-11-23 and the policy the default one. ``load(name)`` loads and
 validates a file (one of :data:`FILES`, with or without ``.json``) and returns its cases
 as plain dicts::
@@ -44,8 +47,8 @@ APPLICATIONS = HERE / "applications"
 SEED = ROOT / "examples" / "seed_request.json"
 AS_OF = date(2026, 11, 23)
 
-FILES = ("blind", "reference", "kept", "blind2", "blind3")
-LATER = ("blind2", "blind3")  # the later blind sets, each in its own directory
+FILES = ("blind", "reference", "kept", "blind2", "blind3", "blind4")
+LATER = ("blind2", "blind3", "blind4")  # the later blind sets, each in its own directory
 KINDS = (
     "figure",
     "verdict",
@@ -103,7 +106,7 @@ def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
         kind = case["kind"]
         if case["faithful"] != (kind is None):
             raise CorpusError(f"{cid}: faithful if and only if kind is null")
-        allowed = {"": KEPT_KINDS, "b2-": BLIND2_KINDS, "b3-": BLIND2_KINDS}.get(prefix, KINDS)
+        allowed = KEPT_KINDS if prefix == "" else BLIND2_KINDS if prefix[1:2].isdigit() else KINDS
         if kind is not None and kind not in allowed:
             raise CorpusError(f"{cid}: unknown kind {kind!r}")
         texts = case["texts"]
@@ -127,7 +130,7 @@ def _load(name: str) -> tuple[dict[str, Any], ...]:
         raise CorpusError(f"unknown corpus file {name!r}; one of {FILES}")
     path = HERE / stem / f"{stem}.json" if stem in LATER else HERE / f"{stem}.json"
     cases = json.loads(path.read_text(encoding="utf-8"))
-    prefix = {"blind": "b-", "reference": "r-", "kept": "", "blind2": "b2-", "blind3": "b3-"}[stem]
+    prefix = {"blind": "b-", "reference": "r-", "kept": ""}.get(stem, f"b{stem[-1]}-")
     checked = _check(cases, prefix)
     if stem == "reference" and not all(c["faithful"] for c in checked):
         raise CorpusError("reference cases are all faithful")

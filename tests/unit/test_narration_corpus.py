@@ -18,33 +18,33 @@ from cde.narration import Facts, check, facts_of
 from cde.policies import default_policy
 from narration_corpus import cases as corpus
 
-# Figure-free claims about one finding, not a verdict word about a C: the check reads the
-# words that grade a C against its grade, not what a sentence says about one fact.
-_FACT_CLAIM = "figure-free claim about one fact, in words the check does not grade"
+# Figure-free claims about one fact in plain words, not a verdict word about a C: the check
+# reads the words that grade a C against its grade, and refuses any word outside its plain
+# vocabulary (which catches most such claims: "growing", "within", "exceeds", "pernah"), but
+# not what a sentence of plain words says about one fact.
+_FACT_CLAIM = "figure-free claim about one fact, in plain words"
 MISSED = {
-    "b-seed-u-07": f"{_FACT_CLAIM}: 'saves steadily … savings keep growing' (capital C)",
     "b-seed-u-08": f"{_FACT_CLAIM}: 'seluruh jaminan telah diverifikasi' (an unverified item)",
-    "b-gen072_decline_capacity-u-06": f"{_FACT_CLAIM}: 'saldo terus bertumbuh' (growth < 0)",
     "b-gen072_decline_capacity-u-07": f"{_FACT_CLAIM}: 'konsumtif' for a productive purpose",
-    "b-g5_057_plafon_and_tenor_capped-u-04": f"{_FACT_CLAIM}: 'substantial … a clear "
-    "strength' of capital graded C (adequate: plain praise does not contradict it)",
-    "b-g5_057_plafon_and_tenor_capped-u-05": f"{_FACT_CLAIM}: 'menutup seluruh plafon "
-    "dengan aman' (collateral C, coverage short)",
-    "b-g5_057_plafon_and_tenor_capped-u-06": f"{_FACT_CLAIM}: 'within the policy limit' "
-    "(TENOR_ABOVE_POLICY)",
     "b-gen039_no_gender_no_age-u-04": f"{_FACT_CLAIM}: 'KYC belum dilakukan' (KYC done)",
-    "b-gen039_no_gender_no_age-u-05": f"{_FACT_CLAIM}: 'DSR exceeds the policy limit' "
-    "(DSR healthy)",
     # the second blind set names these as their own kind, fact_claim
-    "b2-kolek-u-06": f"{_FACT_CLAIM}: savings growing (BALANCE_GROWTH_NEGATIVE)",
     "b2-noroom-u-07": f"{_FACT_CLAIM}: KYC done (KYC_NOT_DONE)",
-    "b2-noroom-u-08": f"{_FACT_CLAIM}: plafon within the income limit (PLAFON_TO_INCOME_HIGH)",
     "b2-cut-u-08": f"{_FACT_CLAIM}: the deposit verified (COLLATERAL_UNVERIFIED)",
-    "b2-cut-u-09": f"{_FACT_CLAIM}: a borrowing history (LOANS_NONE)",
-    "b2-tenor-u-06": f"{_FACT_CLAIM}: deposits outnumber withdrawals (the reverse)",
-    "b2-clean-u-06": f"{_FACT_CLAIM}: no prior borrowing (LOANS_HISTORY)",
     "b2-arrears-u-05": f"{_FACT_CLAIM}: no arrears (KOLEK_SPECIAL_MENTION)",
+    # the fourth blind set, written after the plain-word vocabulary
+    "b4-belowmin-u-09": f"{_FACT_CLAIM}: identity checks complete (KYC_NOT_DONE)",
+    "b4-tenorext-u-13": f"{_FACT_CLAIM}: every item of a known kind (an unknown code)",
+    "b4-ko-u-19": f"{_FACT_CLAIM}: no other active loans (ACTIVE_LOANS_EXCESSIVE)",
+    "b4-ko-u-20": f"{_FACT_CLAIM}: the vehicle tax paid (COLLATERAL_TAX_UNPAID)",
+    "b4-tenorext-f-07": "faithful, refused: 'tidak sama dengan permohonan' — 'sama' (equal) "
+    "compares, so it is not a plain word ('sama dengan permohonan' would be 'as requested')",
 }
+# The blind sets written under the first contract, in which a model's own words could compare
+# and describe ("well within the limit", "savings keep growing"); the second contract leaves
+# those to the findings (decision 38), so their faithful texts may now be refused for such a
+# word ("unlisted") or a grading word the lists gained ("verdict"), never for anything else.
+FIRST_CONTRACT = ("blind", "blind2", "blind3")
+TIGHTENED = {"unlisted", "verdict"}
 
 
 @cache
@@ -65,7 +65,7 @@ def _params() -> list[Any]:
             marks = []
             if case["id"] in MISSED:
                 marks.append(pytest.mark.xfail(strict=True, reason=MISSED[case["id"]]))
-            params.append(pytest.param(case, id=case["id"], marks=marks))
+            params.append(pytest.param(name, case, id=case["id"], marks=marks))
     return params
 
 
@@ -74,12 +74,17 @@ def test_every_known_miss_is_a_case() -> None:
     assert set(MISSED) <= ids
 
 
-@pytest.mark.parametrize("case", _params())
-def test_the_check_classifies_the_case(case: dict[str, Any]) -> None:
+@pytest.mark.parametrize(("name", "case"), _params())
+def test_the_check_classifies_the_case(name: str, case: dict[str, Any]) -> None:
     found = check(case["texts"], _facts(case["application"], case["lang"]))
-    if case["faithful"]:
+    kinds = {v.kind for v in found}
+    if case["faithful"] and name in FIRST_CONTRACT:
+        assert kinds <= TIGHTENED, [v.as_dict() for v in found]
+    elif case["faithful"]:
         assert found == [], [v.as_dict() for v in found]
     else:
         assert found, case["note"]
-        if case["id"].startswith(("b-", "b2-", "b3-")):  # the blind sets' kinds are the check's own
-            assert case["kind"] in {v.kind for v in found}, [v.as_dict() for v in found]
+        if name != "kept":  # the blind sets' kinds are the check's own; a claim or a verdict
+            # may also be refused for a word outside the plain ones
+            plain = {"unlisted"} if case["kind"] in ("verdict", "fact_claim") else set()
+            assert {case["kind"], *plain} & kinds, [v.as_dict() for v in found]

@@ -4,51 +4,40 @@ A model writes each C's text (``character`` … ``condition``) and the ``analyti
 with placeholders for every figure (``{capacity.dsr_pct}``). :func:`check` refuses:
 
 * ``unknown_fact``: a ``{…}`` that is not the id of a fact.
-* ``figure``: a figure typed outside the placeholders: any digit (``10.000.000``, ``Rp10jt``,
-  ``12x``, ``kol-4``, ``2026``) or number word (``sepuluh``, ``dua puluh``, ``seratus``,
-  ``juta``, ``setengah``; ``ten``, ``twenty``, ``hundred``, ``million``, ``half``, ``dozen``,
-  ``twice``, ``double`` …). Not figures: ``5C``, ``the five Cs``, ``lima C``, ``salah satu``,
-  ``one of``, ``no one``, ``satu-satunya``, ``the only one``.
 * ``missing_verdict``: a C's text that does not reference ``{<dim>.verdict}``.
-* ``verdict``: a word that grades a C against the engine's grade for it: a positive one
-  (``strong``, ``good``, ``no arrears``, ``kuat``, ``baik``, ``lancar``, ``tanpa
-  tunggakan`` …) about a C graded D or E; a superlative (``excellent``, ``fully``,
-  ``very strong``, ``sangat baik``, ``sepenuhnya`` …) about one graded C, D or E; a
-  negative one (``weak``, ``poor``, ``thin``, ``lemah``, ``buruk``, ``terlalu berat`` …)
-  about one graded A or B, and a grave one (``critical``, ``very weak``, ``sangat lemah``,
-  ``parah`` …) about one graded A, B or C — a criticism unless the sentence cites one of
-  the C's concerns (a finding that is not a positive one, by its placeholder): a caveat
-  the engine found. Negated, a word says the opposite, weakened (``not strong`` is
-  negative, ``not excellent`` no verdict at all). A word is
-  about the C its clause names last before it, else first after it, else (in a C's own
-  text) that C; in the analytic, a clause that names no C is not judged. Clauses end at
-  ``, ; : —`` and at ``but``, ``although``, ``tetapi``, ``sehingga`` ….
-* ``outcome``: approving words (``approved``, ``disetujui``, ``layak``, ``disbursed``,
-  ``pencairan`` …) when the engine declined, declining words (``rejected``, ``ditolak`` …)
-  when it approved; of an approval, "with conditions" (``dengan syarat``) when the engine
-  set none, "without conditions" (``tanpa syarat``) when it did, and "as requested"
-  (``sesuai permohonan``, ``unchanged``) when it changed the plafon or the tenor.
-* ``gender``: any gendered word (``he``, ``her``, ``Mr``, ``Bapak``, ``Ibu``, ``pria`` …):
-  the model is never told the gender, so it can only have guessed it.
-* ``name``: an honorific before a capitalised word (``Ibu Sari``), or a word of the name.
-* ``occupation``: any occupation word (``petani``, ``teacher`` …): the occupation comes by
-  reference only.
+* ``unlisted``: a word outside ``vocabulary.txt``: its plain words (function words, the
+  things the facts are about, neutral verbs; with their -s, 's, -nya, -lah … forms) and the
+  words below that the check judges. So a comparison, trend, minimiser or a word of praise
+  or blame that no list grades (``within``, ``exceeds``, ``growing``, ``only``, ``di
+  bawah``, ``melebihi``, ``exemplary``) is refused, not guessed at.
+* ``figure``: any digit (``10.000.000``, ``Rp10jt``, ``kol-4``, ``2026``) or number word
+  (``sepuluh``, ``dua puluh``, ``juta``, ``setengah``, ``keenam``; ``ten``, ``half``,
+  ``dozen``, ``twice``, ``fifth`` …); not ``5C``, ``lima C``, ``salah satu``, ``one of``.
+* ``verdict``: a grading word against the engine's grade for the C it is about: praise
+  (``strong``, ``kuat``, ``no arrears`` …) of a C graded D or E; high praise (``excellent``,
+  ``fully``, ``very strong``, ``sangat baik``) of one graded C–E; blame (``weak``,
+  ``lemah``, ``terlalu berat`` …) of one graded A or B unless the sentence cites one of the
+  C's concerns (a non-positive finding) by its placeholder; grave blame (``critical``,
+  ``sangat lemah``) of one graded A–C. Negated, a word says the opposite, weakened (``not
+  strong`` is blame, ``not excellent`` nothing); ``cukup``/``enough``/``well`` beside
+  another grading word only strengthen it. A word is about the C its clause names last
+  before it, else first after it, else (in a C's own text) that C; in the analytic a
+  clause that names no C is not judged. Clauses end at ``, ; : —``, ``but``, ``tetapi`` ….
+* ``outcome``: approving words (``approved``, ``disetujui``, ``layak``, ``pencairan``)
+  when the engine declined, declining ones (``rejected``, ``ditolak``) when it approved;
+  "with conditions" (``dengan syarat``) when it set none, "without conditions"
+  (``tanpa syarat``, ``outright``) when it did, "as requested" (``sesuai permohonan``)
+  when it changed the plafon or the tenor.
+* ``gender`` (any gendered word: the model is never told the gender), ``name`` (an
+  honorific before a capitalised word, or a word of the name) and ``occupation`` (any
+  occupation word: it comes by reference only).
 
-A negation (``not``, ``no``, ``never``, ``cannot``, ``without``, ``tidak``, ``tak``,
-``bukan``, ``belum``, ``tanpa``, ``kurang``, ``n't``) just before a verdict, approving or
-declining word, or before words that only carry it (``not very``, ``tidak dapat``), turns
-it into its opposite: ``not strong`` is negative, ``tidak layak`` declining; it does not
-reach across a verb (``does not lift a weak``). Words match on word boundaries, in any
-case (the word after an honorific must be capitalised); a C's name also with ``-nya``.
-
-Deliberately not caught: a figure's value (the check only sees that one was typed; the
-facts' texts are the engine's), ordinals (``first``, ``kedua``), vague quantities
-(``several``, ``beberapa``, ``most``), evaluative words outside the lists or whose sense
-depends on more than one negation (``hardly``, ``far from``, ``not without``),
-sarcasm, a wrong but figure-free claim about a fact (``the KYC was done``), a C named by
-a word outside the lists (``conditions`` in the plural, ``the record``), misspellings, a
-fact referenced where it makes no sense, and a fact's text being right but its sentence
-misleading. This is a safety net under referenced facts, not a reader of meaning.
+A negation (``not``, ``no``, ``never``, ``tidak``, ``bukan``, ``belum``, ``tanpa``,
+``kurang``, ``n't`` …) reaches a word through the words that only carry it (``not very``,
+``tidak dapat``), not across a verb. Not caught, by design: a figure's value (only that
+one was typed), a wrong figure-free claim about one fact in plain words (``KYC is done``),
+a fact referenced where it makes no sense, sarcasm. A safety net under referenced facts,
+not a reader of meaning; decision 38 says why the words are a closed list.
 """
 
 from __future__ import annotations
@@ -56,6 +45,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 from cde.domain.decision import Outcome
@@ -67,7 +57,7 @@ __all__ = ["Violation", "ViolationKind", "check"]
 
 ViolationKind = Literal[
     "unknown_fact", "figure", "verdict", "missing_verdict", "outcome", "gender", "name",
-    "occupation",
+    "occupation", "unlisted",
 ]  # fmt: skip
 
 
@@ -108,51 +98,40 @@ _JOB_OF = {word: group for group in _JOBS for word in group}
 _SCALES = "belas puluh ratus ribu juta miliar milyar triliun"
 _DIGITS = "dua tiga empat lima enam tujuh delapan sembilan"
 
+
+def _lists() -> dict[str, frozenset[str]]:
+    """vocabulary.txt: the plain words, then the words the check judges, by kind."""
+    lists: dict[str, set[str]] = {}
+    words = lists.setdefault("plain", set())
+    for line in (
+        resources.files(__package__).joinpath("vocabulary.txt").read_text("utf-8").split("\n")
+    ):
+        if line.startswith("["):
+            words = lists.setdefault(line.strip("[]"), set())
+        elif not line.startswith("#"):
+            words.update(line.split())
+    return {kind: frozenset(words) for kind, words in lists.items()}
+
+
+_LISTS = _lists()
+_VOCABULARY = _LISTS["plain"]
+_NUMBERS = (
+    f"satu {_DIGITS} {_SCALES} setengah separuh sepertiga seperempat seperlima seperenam "
+    "sepersepuluh quarter quarters one two three four five six seven eight nine ten eleven "
+    "twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty "
+    "fifty sixty seventy eighty ninety hundred thousand million billion trillion hundreds "
+    "thousands millions billions trillions dozen dozens half halves twice thrice double "
+    "triple quadruple third fourth fifth sixth seventh eighth ninth tenth thirds fourths "
+    "fifths tenths kedua ketiga keempat kelima keenam ketujuh kedelapan kesembilan "
+    "kesepuluh".split()
+    + [f"{d}{s}" for d in ["se", *_DIGITS.split()] for s in _SCALES.split()]
+    + [f"{s}an" for s in _SCALES.split()]  # jutaan
+)
 # Each word :func:`check` looks for, by what it is (a C's name, a number word …).
 _WORDS: dict[str, str] = {
-    word: kind
-    for kind, words in {
-        "character": "character karakter watak",
-        "capacity": "capacity kapasitas",
-        "capital": "capital modal permodalan",
-        "collateral": "collateral agunan jaminan",
-        "condition": "condition kondisi",
-        "number": f"satu {_DIGITS} {_SCALES} setengah separuh sepertiga seperempat seperlima "
-        "seperenam sepersepuluh quarter quarters "
-        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy "
-        "eighty ninety hundred thousand million billion trillion hundreds thousands "
-        "millions billions trillions dozen dozens half halves twice thrice double triple "
-        "quadruple "
-        + " ".join(f"{d}{s}" for d in ["se", *_DIGITS.split()] for s in _SCALES.split())
-        + " ".join(f" {s}an" for s in _SCALES.split()),  # jutaan
-        "positive": "strong solid healthy sound good ample clean robust comfortable strength "
-        "strengths favourable favorable stable sufficient adequate reasonable manageable "
-        "affordable kuat baik sehat lancar memadai bagus aman kekuatan stabil mencukupi "
-        "longgar wajar terjangkau",
-        "superb": "excellent outstanding exceptional perfect spotless impeccable flawless "
-        "fully exemplary superb sepenuhnya sempurna istimewa unggul teladan",
-        "negative": "weak poor bad insufficient inadequate problematic deficient arrears risky "
-        "thin fragile strained weakness weaknesses shortfall burdensome overstretched "
-        "lemah buruk kurang bermasalah jelek tunggakan berisiko tipis kelemahan terkuras "
-        "memberatkan concern concerning worrying mengkhawatirkan kekhawatiran",
-        "dire": "critical severe terrible dire alarming parah kritis",
-        "conditional": "bersyarat conditionally conditional",
-        "unconditional": "unconditionally unconditional",
-        "as_requested": "unchanged",
-        "approve": "approve approved approves approving eligible disburse disbursed "
-        "disbursement disetujui menyetujui layak dicairkan dibiayai pencairan dicairkannya",
-        "decline": "decline declined declines declining reject rejected rejects rejecting "
-        "refuse refused refusing denied "
-        "ditolak menolak tolak penolakan",
-        "female": "she her hers herself mrs ms madam female woman lady ibu bu perempuan wanita "
-        "saudari sdri nyonya nona",
-        "male": "he him his himself mr sir male man gentleman bapak pak laki-laki lelaki pria "
-        "saudara sdr tuan",
-        "job": " ".join(w + s for w in _JOB_OF if " " not in w for s in ("", "s")),
-        "fine": "satu-satunya no-one 5c 5cs",  # not figures
-    }.items()
-    for word in words.split()
+    **{word: kind for kind, words in _LISTS.items() if kind != "plain" for word in words},
+    **dict.fromkeys(_NUMBERS, "number"),
+    **{w + s: "job" for w in _JOB_OF if " " not in w for s in ("", "s")},
 }
 # Phrases, by their first word: the words that follow, and what the phrase is.
 _PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
@@ -169,7 +148,12 @@ _PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "go": ((("ahead",), "approve"),),
     "layak": ((("dipercaya",), "positive"),),  # trustworthy, not an approval
     "tanpa": ((("syarat",), "unconditional"), (("perubahan",), "as_requested")),
-    "as": ((("requested",), "as_requested"), (("applied", "for"), "as_requested")),
+    "as": (
+        (("requested",), "as_requested"),
+        (("applied", "for"), "as_requested"),
+        (("well",), "fine"),
+    ),
+    "di": ((("atas",), "unlisted"), (("bawah",), "unlisted")),  # above, below: comparisons
     "sesuai": (
         (("permohonan",), "as_requested"),
         (("pengajuan",), "as_requested"),
@@ -239,6 +223,30 @@ _CLAUSE = frozenset(",;:—–") | _set(
     "but while whereas although though however yet tetapi namun sedangkan meskipun "
     "walaupun sehingga karena because"
 )
+# the words that carry a verdict or a negation, and the names of terms: plain words too
+_PLAFON = _set("plafon amount jumlah nominal")
+_TENOR = _set("tenor term jangka")
+_KNOWN = _VERY | _CARRIERS | _NEGATIONS | _CLAUSE | _PLAFON | _TENOR
+_SUFFIXES = ("'s", "nya", "lah", "pun", "kah", "es", "s")
+
+
+def _plain(word: str) -> bool:
+    """A word of the vocabulary, or one of its forms; no word that grades (those are judged)."""
+    word = word.replace("’", "'")
+    if word in _KNOWN or any(word.removesuffix(end) in _VOCABULARY for end in ("", *_SUFFIXES)):
+        return True
+    parts = [p for p in _PARTS.split(word) if p]
+    return len(parts) > 1 and all(p in _VOCABULARY for p in parts)
+
+
+# words that grade only when no other verdict word is beside them ("cukup kuat", "strong enough")
+_SOFT = _set("cukup enough well")
+
+
+def _beside_verdict(lows: list[str], i: int, start: int) -> bool:
+    return lows[i] in _SOFT and any(
+        _kind(lows, j)[0] in _POLARITY for j in (i - 1, i + 1) if start <= j < len(lows)
+    )
 
 
 def check(texts: dict[str, str], facts: Facts) -> list[Violation]:
@@ -315,7 +323,7 @@ def _check_one(field: str, raw: str, facts: Facts, out: list[Violation]) -> None
             add("figure", tokens[i], "a figure typed by hand: reference the fact's id instead")
         elif kind in _DIMS:
             mentions.append((i, kind, clause))
-        elif kind in _POLARITY:
+        elif kind in _POLARITY and not _beside_verdict(lows, i, start):
             polarity = _POLARITY[kind]
             if i > start and lows[i - 1] in _VERY:  # "very strong" is superb, "sangat lemah" dire
                 polarity *= 2 if abs(polarity) == 1 else 1
@@ -334,6 +342,10 @@ def _check_one(field: str, raw: str, facts: Facts, out: list[Violation]) -> None
             add("gender", tokens[i], "a gendered word: never state or guess a gender")
         elif kind == "job":
             _occupation(" ".join(lows[i : i + size]), facts, words, add)
+        elif kind == "unlisted":
+            add("unlisted", own, "a comparison: cite the finding that states it")
+        elif not kind and lows[i][0].isalpha() and not _plain(lows[i]):
+            add("unlisted", tokens[i], "not a plain word: use a fact's placeholder instead")
         if lows[i] in _HONORIFICS and kind != "job" and i + 1 < len(tokens):
             after = i + 2 if lows[i + 1] == "." and i + 2 < len(tokens) else i + 1
             if tokens[after][0].isupper():
@@ -345,10 +357,6 @@ def _check_one(field: str, raw: str, facts: Facts, out: list[Violation]) -> None
         parts = _PARTS.split(low) if "-" in low or "'" in low or "’" in low else (low,)
         if not facts.name_words.isdisjoint(parts):
             add("name", t, "a word of the member's name: never name the member")
-
-
-_PLAFON = _set("plafon amount jumlah nominal")
-_TENOR = _set("tenor term jangka")
 
 
 def _terms(

@@ -228,13 +228,21 @@ stop of its own, so write "{capacity.verdict}." at the end of a sentence.
 {collateral.verdict} in 5c.collateral, {condition.verdict} in 5c.condition. Your own words \
 must not contradict it: do not praise a C graded D or E, do not call a C graded C, D or E \
 excellent or fully anything, and do not criticise a C graded A or B unless the same sentence \
-cites the finding that is the reason ({collateral.findings.CODE}).
+cites the finding that is the reason ({collateral.findings.CODE}). Comparisons and \
+judgements of a figure are the engine's: high, low, above, below, within, exceeds, enough, \
+covers, growing, falling, long, short, tinggi, rendah, melebihi, menutup, tumbuh and their \
+like come only as the finding that states them, by reference.
 5. The decision is the engine's ({decision.outcome}); never say in your own words that the \
 loan is approved when the engine declined it, or declined when it approved it.
 6. Gender-neutral: write "anggota" / "the member"; never Bapak, Ibu, Pak, Bu, he, she or \
 similar. Never a name. The occupation only as {applicant.occupation}, the age only as \
 {applicant.age}.
-7. Answer with one JSON object only, exactly of this shape: {"schema_version": 2, "5c": \
+7. Your own words are the plain words of a credit memo: connectives, the names of the \
+things the facts are about and neutral verbs (has, shows, records, requires; memiliki, \
+menunjukkan, tercatat, perlu), and the grading words of rule 4 where they agree with the \
+verdict. The engine reads your words against a fixed vocabulary of such words; a word \
+outside it is refused and named, so say it with a fact's placeholder or in plainer words.
+8. Answer with one JSON object only, exactly of this shape: {"schema_version": 2, "5c": \
 {"character": "…", "capacity": "…", "capital": "…", "collateral": "…", "condition": "…"}, \
 "analytic": "…"}. Each 5c text is a paragraph of two to five sentences; "analytic" is a \
 short Markdown memo (#### headings, bullet lists, no tables)."""
