@@ -285,7 +285,8 @@ def _feedback(problems: list[Violation] | str) -> str:
     return (
         "Your answer was refused:\n" + "\n".join(lines) + "\nWrite all texts again: every "
         "figure, verdict, finding and the decision only as {id} placeholders of the facts you "
-        "were given, no figure or number word of your own, each C text with its "
+        "were given, no figure or number word of your own, only plain words (a comparison "
+        "or a judgement comes as the finding's placeholder), each C text with its "
         "{<dimension>.verdict}; answer with the JSON object (schema_version 2) only."
     )
 
