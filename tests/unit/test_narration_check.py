@@ -66,7 +66,7 @@ FAITHFUL_ID = {
     "{collateral.findings.COLLATERAL_UNVERIFIED} Agunan belum diverifikasi, sehingga "
     "verifikasinya perlu dilengkapi.",
     "condition": "{condition.verdict}. {condition.findings.PURPOSE_CONSUMPTIVE} "
-    "{condition.findings.INTEREST_WITHIN_CEILING} Suku bunga dan tenor sesuai kebijakan.",
+    "{condition.findings.INTEREST_WITHIN_CEILING} Suku bunga dan tenor tidak mengubah keputusan.",
     "analytic": "{decision.outcome}. {decision.reasons.DECLINE_KNOCKOUT} Kapasitas dan "
     "karakter lemah, sehingga pinjaman tidak layak dibiayai; agunan dan kondisi tidak "
     "mengubah keputusan ini. Salah satu catatan data: {data_quality.DQ_NIK_LENGTH} Pekerjaan "
@@ -379,3 +379,30 @@ def test_the_vocabulary_holds_no_word_the_check_judges() -> None:
     judged_words = {w for w, kind in check_module._WORDS.items() if kind != "fine"}
     assert words.isdisjoint(judged_words), sorted(words & judged_words)
     assert words.isdisjoint(check_module._SOFT | check_module._VERY)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The member pays on time.", "en"),
+        ("The member can repay the instalment.", "en"),
+        ("There is no risk.", "en"),
+        ("Anggota dapat membayar angsuran.", "id"),
+        ("Tidak ada risiko.", "id"),
+        ("Pinjaman ini tanpa risiko.", "id"),
+    ],
+)
+def test_plain_words_that_together_praise_are_judged(text: str, lang: Lang) -> None:
+    """A few plain words claim what a grade says ("can pay", "on time"): read as praise."""
+    assert kinds(in_c("capacity", text), "capacity", seed(lang)) == ["verdict"]  # graded E
+    assert kinds(in_c("collateral", text), "collateral", seed(lang)) == []  # graded A
+
+
+def test_every_list_and_phrase_is_of_a_kind_the_check_knows() -> None:
+    judged = {"positive", "superb", "negative", "dire", "conditional", "unconditional"}
+    judged |= {"as_requested", "approve", "decline", "female", "male", "fine", *FIVE_C}
+    assert set(check_module._LISTS) == {"plain", *judged}
+    phrase_kinds = {kind for alts in check_module._PHRASES.values() for _, kind in alts}
+    assert phrase_kinds <= judged | {"job", "unlisted", "capacity"}
+    assert kinds(in_c("capacity", "The member cannot repay."), "capacity") == []  # graded E
+    assert kinds(in_c("collateral", "It cannot repay."), "collateral") == ["verdict"]  # A

@@ -99,21 +99,34 @@ _SCALES = "belas puluh ratus ribu juta miliar milyar triliun"
 _DIGITS = "dua tiga empat lima enam tujuh delapan sembilan"
 
 
-def _lists() -> dict[str, frozenset[str]]:
-    """vocabulary.txt: the plain words, then the words the check judges, by kind."""
-    lists: dict[str, set[str]] = {}
-    words = lists.setdefault("plain", set())
+def _sections() -> dict[str, list[str]]:
+    """vocabulary.txt, by section: the plain words, the words the check judges, phrases."""
+    sections: dict[str, list[str]] = {"plain": []}
+    lines = sections["plain"]
     for line in (
         resources.files(__package__).joinpath("vocabulary.txt").read_text("utf-8").split("\n")
     ):
         if line.startswith("["):
-            words = lists.setdefault(line.strip("[]"), set())
-        elif not line.startswith("#"):
-            words.update(line.split())
-    return {kind: frozenset(words) for kind, words in lists.items()}
+            lines = sections.setdefault(line.strip("[]"), [])
+        elif line.strip() and not line.startswith("#"):
+            lines.append(line)
+    return sections
 
 
-_LISTS = _lists()
+_SECTIONS = _sections()
+_LISTS = {k: frozenset(" ".join(v).split()) for k, v in _SECTIONS.items() if k != "phrases"}
+
+
+def _phrases() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """The phrases by their first word: the words that follow (the longest first), the kind."""
+    phrases: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for line in sorted(_SECTIONS["phrases"], key=lambda line: -len(line.split())):
+        kind, first, *rest = line.replace(":", " ", 1).split()
+        phrases.setdefault(first, []).append((tuple(rest), kind))
+    return phrases
+
+
+_PHRASES = _phrases()
 _VOCABULARY = _LISTS["plain"]
 _NUMBERS = (
     f"satu {_DIGITS} {_SCALES} setengah separuh sepertiga seperempat seperlima seperenam "
@@ -132,54 +145,6 @@ _WORDS: dict[str, str] = {
     **{word: kind for kind, words in _LISTS.items() if kind != "plain" for word in words},
     **dict.fromkeys(_NUMBERS, "number"),
     **{w + s: "job" for w in _JOB_OF if " " not in w for s in ("", "s")},
-}
-# Phrases, by their first word: the words that follow, and what the phrase is.
-_PHRASES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
-    "too": ((("heavy",), "negative"),),
-    "with": ((("conditions",), "conditional"), (("no", "conditions"), "unconditional")),
-    "dengan": ((("syarat",), "conditional"),),
-    "without": (
-        (("conditions",), "unconditional"),
-        (("any", "conditions"), "unconditional"),
-        (("further", "conditions"), "unconditional"),
-        (("any", "further", "conditions"), "unconditional"),
-    ),
-    "full": ((("amount",), "as_requested"),),
-    "go": ((("ahead",), "approve"),),
-    "layak": ((("dipercaya",), "positive"),),  # trustworthy, not an approval
-    "tanpa": ((("syarat",), "unconditional"), (("perubahan",), "as_requested")),
-    "as": (
-        (("requested",), "as_requested"),
-        (("applied", "for"), "as_requested"),
-        (("well",), "fine"),
-    ),
-    "di": ((("atas",), "unlisted"), (("bawah",), "unlisted")),  # above, below: comparisons
-    "sesuai": (
-        (("permohonan",), "as_requested"),
-        (("pengajuan",), "as_requested"),
-        (("dengan", "permohonan"), "as_requested"),
-        (("dengan", "yang", "diajukan"), "as_requested"),
-        (("yang", "diajukan"), "as_requested"),
-    ),
-    "seperti": ((("yang", "diajukan"), "as_requested"), (("diajukan",), "as_requested")),
-    "requested": ((("terms",), "as_requested"),),
-    "terlalu": ((("berat",), "negative"),),
-    "kemampuan": ((("bayar",), "capacity"), (("membayar",), "capacity")),
-    "ability": ((("to", "pay"), "capacity"), (("to", "repay"), "capacity")),
-    "recommended": ((("for", "approval"), "approve"),),
-    "recommend": ((("for", "approval"), "approve"), (("approval",), "approve")),
-    "ibu": ((("rumah", "tangga"), "job"),),
-    "pegawai": ((("negeri",), "job"),),
-    "civil": ((("servant",), "job"),),
-    "police": ((("officer",), "job"),),
-    "salah": ((("satu",), "fine"),),
-    "kurang": ((("dari",), "fine"), (("lebih",), "fine")),  # "less than", "about"
-    "one": ((("of",), "fine"),),
-    "no": ((("one",), "fine"),),
-    "the": ((("only", "one"), "fine"), (("five", "cs"), "fine")),
-    "five": ((("cs",), "fine"),),
-    "lima": ((("c",), "fine"),),
-    "5": ((("c",), "fine"), (("cs",), "fine")),
 }
 
 
