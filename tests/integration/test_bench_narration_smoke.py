@@ -16,10 +16,10 @@ def test_quick_narration_benchmark_prints_its_figures() -> None:
             re.M,
         )
     served = re.findall(r"^  faithful served: (\d+)/(\d+) ", out, re.M)
-    assert len(served) == 5, out  # all but kept, which holds no faithful case
+    assert len(served) == 6, out  # all but kept, which holds no faithful case
     assert all(0 <= int(a) <= int(b) and int(b) > 0 for a, b in served)
     refused = re.findall(r"^  unfaithful refused: (\d+)/(\d+) ", out, re.M)
-    assert len(refused) == 5, out  # all but reference, which holds no unfaithful case
+    assert len(refused) == 6, out  # all but reference, which holds no unfaithful case
     assert all(0 <= int(a) <= int(b) and int(b) > 0 for a, b in refused)
     engine, check = (
         float(re.search(rf"^  {name}\s+median\s+([\d.]+) µs per call$", out, re.M).group(1))  # type: ignore[union-attr]

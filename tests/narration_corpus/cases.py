@@ -21,6 +21,8 @@ Files, same format:
 - ``blind4/blind4.json``: the fourth, written to the second contract (plain words only,
   the rules of the system prompt since decision 38) after the check had its vocabulary,
   about five more applications (``blind4/applications/``); ids ``b4-…``.
+- ``blind5/blind5.json``: the fifth, written the same way after the fourth's first run,
+  about five more applications (``blind5/applications/``); ids ``b5-…``.
 
 A case names its application: ``"seed"`` is ``examples/seed_request.json``, any other name
 ``applications/<name>.json`` here (or ``blind<n>/applications/``).
@@ -47,8 +49,8 @@ APPLICATIONS = HERE / "applications"
 SEED = ROOT / "examples" / "seed_request.json"
 AS_OF = date(2026, 11, 23)
 
-FILES = ("blind", "reference", "kept", "blind2", "blind3", "blind4")
-LATER = ("blind2", "blind3", "blind4")  # the later blind sets, each in its own directory
+FILES = ("blind", "reference", "kept", "blind2", "blind3", "blind4", "blind5")
+LATER = ("blind2", "blind3", "blind4", "blind5")  # the later blind sets, each in its own directory
 KINDS = (
     "figure",
     "verdict",

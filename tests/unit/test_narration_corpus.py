@@ -36,6 +36,9 @@ MISSED = {
     "b4-tenorext-u-13": f"{_FACT_CLAIM}: every item of a known kind (an unknown code)",
     "b4-ko-u-19": f"{_FACT_CLAIM}: no other active loans (ACTIVE_LOANS_EXCESSIVE)",
     "b4-ko-u-20": f"{_FACT_CLAIM}: the vehicle tax paid (COLLATERAL_TAX_UNPAID)",
+    # the fifth
+    "b5-q5knock-u-11": f"{_FACT_CLAIM}: KYC complete (KYC_NOT_DONE)",
+    "b5-q5patchy-u-12": f"{_FACT_CLAIM}: a motor vehicle (an item of unknown kind)",
     "b4-tenorext-f-07": "faithful, refused: 'tidak sama dengan permohonan' — 'sama' (equal) "
     "compares, so it is not a plain word ('sama dengan permohonan' would be 'as requested')",
 }
@@ -84,7 +87,7 @@ def test_the_check_classifies_the_case(name: str, case: dict[str, Any]) -> None:
         assert found == [], [v.as_dict() for v in found]
     else:
         assert found, case["note"]
-        if name != "kept":  # the blind sets' kinds are the check's own; a claim or a verdict
-            # may also be refused for a word outside the plain ones
-            plain = {"unlisted"} if case["kind"] in ("verdict", "fact_claim") else set()
+        if name != "kept":  # the blind sets' kinds are the check's own; a verdict, claim or
+            # outcome may also be refused for a word outside the plain ones
+            plain = {"unlisted"} if case["kind"] in ("verdict", "fact_claim", "outcome") else set()
             assert {case["kind"], *plain} & kinds, [v.as_dict() for v in found]
