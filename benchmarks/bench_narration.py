@@ -14,10 +14,11 @@
    ``blind2/blind2.json`` (the second blind set, written after the check was tuned on the
    first, about six new applications; its ``fact_claim`` cases are figure-free claims
    about one fact, which the check does not read), ``blind3/blind3.json`` (the third) and
-   ``blind4/blind4.json`` (the fourth, written to the second contract: plain words only,
-   decision 38). The first three blind sets were written to the first contract, under which
-   a model's own words could compare ("well within the limit"): their faithful texts that
-   do are refused now, for that word. A measurement:
+   ``blind4/blind4.json`` and ``blind5/blind5.json`` (the fourth and fifth, written to the
+   second contract: plain words only, decision 38). The first three blind sets were
+   written to the first contract, under which a model's own words could compare ("well
+   within the limit"): their faithful texts that do are refused now, for that word. A
+   measurement:
    the exit status is 0 whatever the figures, 2 when a file cannot be loaded.
 2. Cost per narrative against the engine's, in the same run: the engine alone
    (``result_object(assess(parse_application(raw), policy, day), "id")``) and the check of

@@ -61,7 +61,7 @@ KINDS = (
     "name",
     "occupation",
 )
-# the second blind set also holds figure-free claims about one fact
+# the later blind sets also hold figure-free claims about one fact
 BLIND2_KINDS = (*KINDS, "fact_claim")
 KEPT_KINDS = ("number", "outcome", "plafon", "tenure", "age", "occupation", "gender", "name")
 DIMENSIONS = ("character", "capacity", "capital", "collateral", "condition")
@@ -76,13 +76,15 @@ class CorpusError(ValueError):
 
 
 def application_path(name: str) -> Path:
-    """The JSON file of a case's application (the second blind set's are in ``blind2/``)."""
+    """The JSON file of a case's application (a later blind set's are in ``blind<n>/``); a
+    name two sets both use is an error, not the first one found."""
     if name == "seed":
         return SEED
-    for where in (APPLICATIONS, *(HERE / later / "applications" for later in LATER)):
-        if (where / f"{name}.json").is_file():
-            return where / f"{name}.json"
-    return APPLICATIONS / f"{name}.json"
+    dirs = (APPLICATIONS, *(HERE / later / "applications" for later in LATER))
+    found = [where / f"{name}.json" for where in dirs if (where / f"{name}.json").is_file()]
+    if len(found) > 1:
+        raise CorpusError(f"application {name!r} is in more than one set: {found}")
+    return found[0] if found else APPLICATIONS / f"{name}.json"
 
 
 def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
@@ -118,7 +120,7 @@ def _check(cases: Any, prefix: str) -> list[dict[str, Any]]:
             raise CorpusError(f"{cid}: empty text")
         if not isinstance(case["note"], str) or not case["note"]:
             raise CorpusError(f"{cid}: a note is required")
-        if prefix in ("b-", "b2-", "b3-"):
+        if prefix.startswith("b"):  # every blind set
             tag = "f" if case["faithful"] else "u"
             if not re.fullmatch(rf"{prefix}{re.escape(case['application'])}-{tag}-\d\d", cid):
                 raise CorpusError(f"{cid}: id must be {prefix}<application>-{tag}-<nn>")
@@ -142,8 +144,7 @@ def _load(name: str) -> tuple[dict[str, Any], ...]:
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    """The validated cases of ``blind``, ``reference``, ``kept`` or ``blind2`` (fresh copies,
-    safe to mutate)."""
+    """The validated cases of one of :data:`FILES` (fresh copies, safe to mutate)."""
     return json.loads(json.dumps(list(_load(name))))
 
 
