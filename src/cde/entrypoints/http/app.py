@@ -74,6 +74,7 @@ def create_app(
         try:
             yield
         finally:
+            set_queue_depth_source(None)  # not a closed container's count after shutdown
             if container is None:
                 c.close()
 
