@@ -16,6 +16,8 @@ import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
+from cde.bootstrap import Container
+from cde.entrypoints.http.app import create_app
 from cde.observability.metrics import (
     MULTIPROC_ENV,
     Metrics,
@@ -155,6 +157,17 @@ def test_the_queue_depth_is_asked_for_at_each_scrape(client: TestClient) -> None
     set_queue_depth_source(broken)
     assert "cde_jobs_queued" not in scrape(client)  # the scrape still answers
     set_queue_depth_source(None)
+    assert "cde_jobs_queued" not in scrape(client)
+
+
+def test_a_stopped_app_leaves_no_queue_depth_source(
+    container: Container, client: TestClient
+) -> None:
+    """The service's app gives its queue's depth while it runs, and takes it back when it
+    stops: a closed container's queue must not answer for the process."""
+    set_queue_depth_source(None)
+    with TestClient(create_app(container)):
+        assert sample(scrape(client), "cde_jobs_queued") == 0
     assert "cde_jobs_queued" not in scrape(client)
 
 
